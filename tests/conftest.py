@@ -1,0 +1,31 @@
+"""Shared fixtures: the site, built once per test session."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+
+@dataclass
+class BuiltSite:
+    path: Path
+    returncode: int
+    log: str
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> BuiltSite:
+    """`mkdocs build --strict` into a temporary folder (the build the CI checks)."""
+    site = tmp_path_factory.mktemp("site")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    return BuiltSite(site, proc.returncode, proc.stdout + proc.stderr)
