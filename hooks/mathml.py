@@ -1,0 +1,78 @@
+"""MkDocs hook: TeX to MathML at build time, so equations need no JavaScript and no CDN.
+
+`pymdownx.arithmatex` (generic mode) leaves `\\(...\\)` in `<span class="arithmatex">` and
+`\\[...\\]` in `<div class="arithmatex">`; each becomes MathML from latex2mathml. A formula
+that does not convert, or that uses a command the converter does not know, fails the build
+with the page and the formula named. Rendered math is kept out of the search index.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from latex2mathml.converter import convert
+from mkdocs.exceptions import PluginError
+
+_MATH = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">\s*(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<display>.*?)\\\])\s*</(?P=tag)>',
+    re.S,
+)
+# latex2mathml writes a command it does not know as literal text, e.g. <mi>\foo</mi>
+_UNKNOWN = re.compile(r"<m(?:i|o|n|text)>(\\[A-Za-z]+)</m(?:i|o|n|text)>")
+
+
+# environments latex2mathml renders; anything else (aligned, gathered, ...) it drops silently
+_ENVIRONMENTS = {"align", "align*", "array", "bmatrix", "Bmatrix", "cases", "matrix", "pmatrix", "split", "vmatrix", "Vmatrix"}
+_BEGIN = re.compile(r"\\begin\{([^}]*)\}")
+
+
+class MathError(ValueError):
+    pass
+
+
+def _check_source(tex: str) -> None:
+    depth = 0
+    for ch in re.sub(r"\\[{}]", "", tex):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            raise MathError("a } closes nothing")
+    if depth:
+        raise MathError("a { is never closed")
+    for env in _BEGIN.findall(tex):
+        if env not in _ENVIRONMENTS:
+            raise MathError(f"environment {env!r} is not supported (use align* for aligned lines)")
+
+
+def tex_to_mathml(tex: str, display: bool) -> str:
+    _check_source(tex)
+    try:
+        mathml = convert(tex, display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises several unrelated types
+        raise MathError(f"{type(exc).__name__} {exc}".strip()) from exc
+    if "<mi>&</mi>" in mathml:
+        raise MathError("a stray & outside an alignment environment")
+    unknown = _UNKNOWN.search(mathml)
+    if unknown:
+        raise MathError(f"unknown command {unknown.group(1)}")
+    alt = html.escape(tex.strip(), quote=True)
+    return mathml.replace("<math ", f'<math alttext="{alt}" ', 1)
+
+
+def render_math(content: str, where: str) -> str:
+    def replace(m: re.Match) -> str:
+        display = m.group("display") is not None
+        tex = html.unescape(m.group("display") if display else m.group("inline"))
+        try:
+            mathml = tex_to_mathml(tex, display)
+        except MathError as exc:
+            raise PluginError(f"{where}: cannot render the formula ${tex.strip()}$: {exc}") from exc
+        if display:
+            return f'<div class="math-display" data-search-exclude>{mathml}</div>'
+        return f'<span class="math-inline" data-search-exclude>{mathml}</span>'
+
+    return _MATH.sub(replace, content)
+
+
+def on_page_content(html_content: str, page, config, files) -> str:
+    return render_math(html_content, page.file.src_uri)

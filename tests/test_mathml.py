@@ -1,0 +1,61 @@
+"""Equations become MathML at build time; a bad formula fails the build, naming page and formula."""
+
+import re
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+import mathml
+
+
+def arithmatex_inline(tex: str) -> str:
+    return f'<p>A <span class="arithmatex">\\({tex}\\)</span> b</p>'
+
+
+def test_inline_and_display_math_become_mathml():
+    html = arithmatex_inline("x^2") + '<div class="arithmatex">\\[\\frac{dy}{dx}\\]</div>'
+    out = mathml.render_math(html, "step04.ko.md")
+    assert "arithmatex" not in out and "\\(" not in out
+    assert '<span class="math-inline" data-search-exclude><math alttext="x^2"' in out
+    assert re.search(r'<div class="math-display" data-search-exclude><math alttext="\\frac\{dy\}\{dx\}" [^>]*display="block"', out)
+    assert "<msup><mi>x</mi><mn>2</mn></msup>" in out
+    assert "<mfrac>" in out
+
+
+def test_align_star_is_supported():
+    out = mathml.tex_to_mathml(r"\begin{align*} a &= b \\ c &= d \end{align*}", display=True)
+    assert out.count("<mtr>") == 2
+
+
+def test_html_escaped_tex_is_unescaped_before_converting():
+    out = mathml.render_math(arithmatex_inline("a &lt; b"), "p.md")
+    assert "<mo>&#x0003C;</mo>" in out
+
+
+def test_the_chain_rule_and_difference_quotients_are_fractions():
+    out = mathml.tex_to_mathml(r"\frac{dy}{dx} = \frac{dy}{db}\frac{db}{da}\frac{da}{dx}", display=True)
+    assert out.count("<mfrac>") == 4
+    out = mathml.tex_to_mathml(r"f'(x) = \lim_{h \to 0} \frac{f(x+h) - f(x)}{h}", display=True)
+    assert "<mfrac>" in out and "lim" in out
+
+
+@pytest.mark.parametrize(
+    "tex", [r"\frac{a}{", r"\foo{a}", r"\begin{aligned} a &= b \end{aligned}", r"{a", r"a}", r"\left( a", r"a & b"]
+)
+def test_a_malformed_formula_fails_naming_page_and_formula(tex):
+    with pytest.raises(PluginError, match=r"step05\.en\.md: cannot render the formula \$.+\$"):
+        mathml.render_math(arithmatex_inline(tex), "step05.en.md")
+
+
+def test_built_pages_have_mathml_and_no_tex_left(built_site):
+    pages = sorted(built_site.path.glob("**/step0[45]/index.html"))
+    assert len(pages) >= 4, "step04 and step05 in both languages"
+    for page in pages:
+        text = page.read_text("utf8")
+        assert "<math " in text and "<mfrac>" in text, page
+        assert 'class="arithmatex"' not in text, page
+
+
+def test_math_stays_out_of_the_search_index(built_site):
+    index = (built_site.path / "search" / "search_index.json").read_text("utf8")
+    assert "<math" not in index and "mfrac" not in index and "\\frac" not in index
