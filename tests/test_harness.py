@@ -297,3 +297,22 @@ def test_notest_is_refused(run_page):
     ''')
     result.assert_outcomes(failed=1)
     assert "marked notest" in result.stdout.str()
+
+
+DOCS = ROOT / "docs"
+
+
+@pytest.mark.parametrize("chapter", ["step03.ko.md", "step08.en.md"])
+def test_the_harness_catches_a_wrong_output_in_a_real_chapter(pytester, monkeypatch, chapter):
+    monkeypatch.setenv("PYTHONPATH", f"{ROOT}{':'}{ROOT / 'hooks'}")
+    text = (DOCS / chapter).read_text("utf8")
+    assert "3.297442541400256" in text or "1.648721270700128" in text
+    wrong = text.replace("1.648721270700128", "1.648721270700129").replace("3.297442541400256", "3.297442541400257")
+    pytester.makefile(".md", chapter=wrong)
+    result = pytester.runpytest_subprocess(
+        "-p", "tests.harness.plugin", "--markdown-docs", "--markdown-docs-syntax=superfences",
+        "-p", "no:cacheprovider", "chapter.md",
+    )
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 1 and outcomes.get("passed", 0) >= 1
+    assert "what the block prints differs from its output block" in result.stdout.str()

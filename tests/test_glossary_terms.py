@@ -1,0 +1,44 @@
+"""Glossary terms show their other-language term, generated from the glossary page."""
+
+from pathlib import Path
+
+import glossary
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+KO = glossary.read_glossary(DOCS / "glossary.ko.md")
+EN = glossary.read_glossary(DOCS / "glossary.en.md")
+
+
+def test_both_glossaries_pair_the_same_terms():
+    assert len(KO) >= 30
+    assert {t.anchor for t in KO} == {t.anchor for t in EN}
+    ko = {t.anchor: (t.term, t.other) for t in KO}
+    en = {t.anchor: (t.other, t.term) for t in EN}
+    assert ko == en, "the Korean and English glossaries pair terms differently"
+
+
+def test_korean_terms_are_found_with_particles_and_longest_first():
+    html = "<p>수치 미분과 역전파를 비교합니다. 미분은 변화율입니다.</p>"
+    out = glossary.annotate(html, KO, "ko")
+    assert '<span class="term" tabindex="0" data-term-other="numerical differentiation">수치 미분</span>과' in out
+    assert 'data-term-other="backpropagation">역전파</span>를' in out
+    assert 'data-term-other="differentiation">미분</span>은' in out
+
+
+def test_only_the_first_mention_and_never_inside_code_links_or_headings():
+    html = "<h2>역전파</h2><p><code>역전파</code> 역전파 그리고 역전파</p>"
+    out = glossary.annotate(html, KO, "ko")
+    assert out.count("data-term-other") == 1
+    assert "<h2>역전파</h2><p><code>역전파</code> <span" in out
+
+
+def test_glossary_links_get_the_other_term():
+    out = glossary.annotate('<p><a href="../glossary/#chain-rule">chain rule</a></p>', EN, "en")
+    assert '<a href="../glossary/#chain-rule" class="term" data-term-other="연쇄 법칙">' in out
+
+
+def test_built_chapters_carry_the_terms(built_site):
+    ko = (built_site.path / "step05" / "index.html").read_text("utf8")
+    en = (built_site.path / "en" / "step05" / "index.html").read_text("utf8")
+    assert 'data-term-other="chain rule"' in ko and 'data-term-other="backpropagation"' in ko
+    assert 'data-term-other="연쇄 법칙"' in en and 'data-term-other="역전파"' in en
