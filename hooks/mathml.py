@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as ET
 
 from latex2mathml.converter import convert
 from mkdocs.exceptions import PluginError
@@ -27,8 +28,29 @@ _ENVIRONMENTS = {"align", "align*", "array", "bmatrix", "Bmatrix", "cases", "mat
 _BEGIN = re.compile(r"\\begin\{([^}]*)\}")
 
 
+_LIMIT_OPERATORS = {"lim", "max", "min", "sup", "inf"}
+_PRIMES = {"\u2032", "\u2033", "\u2034"}
+_XMLNS = ' xmlns="http://www.w3.org/1998/Math/MathML"'
+
+
 class MathError(ValueError):
     pass
+
+
+def _typeset(mathml: str, display: bool) -> str:
+    """Small corrections to latex2mathml's output so it reads like a printed formula.
+
+    A prime is an operator (<mo>), not an identifier, or Chromium leaves a gap before "(x)";
+    in display math, lim takes its limit underneath (<munder>), as TeX sets it.
+    """
+    root = ET.fromstring(mathml.replace(_XMLNS, "", 1))
+    for el in root.iter():
+        children = list(el)
+        if el.tag == "msup" and len(children) == 2 and children[1].tag == "mi" and children[1].text in _PRIMES:
+            children[1].tag = "mo"
+        if display and el.tag == "msub" and children and children[0].tag == "mo" and children[0].text in _LIMIT_OPERATORS:
+            el.tag = "munder"
+    return ET.tostring(root, encoding="unicode").replace("<math ", f"<math{_XMLNS} ", 1)
 
 
 def _check_source(tex: str) -> None:
@@ -55,6 +77,7 @@ def tex_to_mathml(tex: str, display: bool) -> str:
     unknown = _UNKNOWN.search(mathml)
     if unknown:
         raise MathError(f"unknown command {unknown.group(1)}")
+    mathml = _typeset(mathml, display)
     alt = html.escape(tex.strip(), quote=True)
     return mathml.replace("<math ", f'<math alttext="{alt}" ', 1)
 

@@ -1,0 +1,249 @@
+"""Helpers for the browser tests: serving the built site, launching Chromium, reading pages.
+
+The session fixtures that use them live in `tests/conftest.py` (`site_url`, `chromium`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+LANGUAGES = ("ko", "en")  # the default language first; the others live under /<locale>/
+
+
+def skip_or_fail(reason: str):
+    """Skip a test that cannot run here; under CI=true that is a failure instead."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+# --- the built site -----------------------------------------------------------------------------
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's name
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path):
+    """Serve `directory` on 127.0.0.1 at a free port from a thread; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@contextlib.contextmanager
+def launch_chromium():
+    """The system Chromium, headless, through Playwright. Skips (fails under CI=true) without it."""
+    if not CHROMIUM.exists():
+        skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package to run browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("the Python package playwright is not installed (pip install playwright)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def page_paths(site: Path) -> list[str]:
+    """URL paths of every page of the built site ("" is the home page), both languages."""
+    paths = (p.parent.relative_to(site).as_posix() for p in site.rglob("index.html"))
+    return sorted("" if p == "." else f"{p}/" for p in paths)
+
+
+def path_of(site: Path, file: Path) -> str:
+    """The URL path of a built page file: `site/en/step04/index.html` -> `en/step04/`."""
+    rel = file.relative_to(site).as_posix()
+    return rel.removesuffix("index.html")
+
+
+def language_of(path: str) -> str:
+    first = path.strip("/").split("/")[0]
+    return first if first in LANGUAGES[1:] else LANGUAGES[0]
+
+
+def counterpart(path: str, lang: str) -> str:
+    """The same page in `lang`: `step04/` -> `en/step04/` and back."""
+    bare = path.lstrip("/")
+    current = language_of(bare)
+    if current != LANGUAGES[0]:
+        bare = bare[len(current) + 1:]
+    return bare if lang == LANGUAGES[0] else f"{lang}/{bare}"
+
+
+# --- reading HTML without a browser -------------------------------------------------------------
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+         "source", "track", "wbr"}
+_URL_ATTRS = {"href", "src"}
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    parent: Element | None = None
+    children: list = field(default_factory=list)  # Elements and strings
+
+    @property
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def iter(self):
+        yield self
+        for c in self.children:
+            if isinstance(c, Element):
+                yield from c.iter()
+
+    def find_all(self, tag: str | None = None, cls: str | None = None, **attrs) -> list[Element]:
+        return [
+            e for e in self.iter()
+            if (tag is None or e.tag == tag) and (cls is None or cls in e.classes)
+            and all(e.attrs.get(k) == v for k, v in attrs.items())
+        ]
+
+    def find(self, tag: str | None = None, cls: str | None = None, **attrs) -> Element | None:
+        found = self.find_all(tag, cls, **attrs)
+        return found[0] if found else None
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {})
+        self.current = self.root
+
+    def handle_starttag(self, tag, attrs):
+        el = Element(tag, {k: v or "" for k, v in attrs}, self.current)
+        self.current.children.append(el)
+        if tag not in _VOID:
+            self.current = el
+
+    def handle_startendtag(self, tag, attrs):
+        self.current.children.append(Element(tag, {k: v or "" for k, v in attrs}, self.current))
+
+    def handle_endtag(self, tag):
+        el = self.current
+        while el is not self.root and el.tag != tag:
+            el = el.parent
+        if el is not self.root:  # a stray end tag closes nothing
+            self.current = el.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def parse_html(text: str) -> Element:
+    builder = _TreeBuilder()
+    builder.feed(text)
+    builder.close()
+    return builder.root
+
+
+@dataclass
+class Link:
+    page: str  # the page's path in the site, e.g. "step04/index.html"
+    tag: str
+    url: str
+
+
+def links_and_ids(html: str) -> tuple[list[tuple[str, str]], set[str]]:
+    """Every (tag, href/src) and every id/name of a page."""
+    links, ids = [], set()
+    for el in parse_html(html).iter():
+        for name, value in el.attrs.items():
+            if name in _URL_ATTRS and value:
+                links.append((el.tag, value))
+            elif name == "srcset" and value:
+                links.extend((el.tag, part.split()[0]) for part in value.split(",") if part.strip())
+            elif name in ("id",) or (name == "name" and el.tag == "a"):
+                ids.add(value)
+    return links, ids
+
+
+def resolve(site: Path, site_url: str, page: str, url: str) -> tuple[Path, str] | None:
+    """The file and fragment a link of `page` points to, or None if it leaves the site."""
+    target = urljoin(site_url + page, url)
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not target.startswith(site_url.rstrip("/")):
+        return None
+    path = unquote(parts.path)[len(urlsplit(site_url).path):]
+    file = site / path
+    if path == "" or path.endswith("/") or file.is_dir():
+        file = file / "index.html"
+    return file, unquote(parts.fragment)
+
+
+# --- Material's search box ----------------------------------------------------------------------
+
+_RESULTS = """() => [...document.querySelectorAll('.md-search-result__item')].map(li => {
+  const link = li.querySelector('a.md-search-result__link')
+  return {
+    path: new URL(link.href).pathname,
+    title: (li.querySelector('h1, h2') || link).textContent.replace(/\\u200b/g, '').trim(),
+    text: li.textContent.replace(/\\u200b/g, ''),
+  }
+})"""
+_META = "document.querySelector('.md-search-result__meta').textContent.trim()"
+
+
+def wait_for_search(page, timeout: float = 10_000) -> str:
+    """Wait until Material's search worker has loaded the index; returns the box's prompt."""
+    placeholder = page.evaluate(
+        "JSON.parse(document.getElementById('__config').textContent)"
+        ".translations['search.result.placeholder']"
+    )
+    page.wait_for_function(f"p => {_META} === p", arg=placeholder, timeout=timeout)
+    return placeholder
+
+
+def search(page, query: str, timeout: float = 10_000) -> list[dict]:
+    """Type `query` into Material's search box; the results, best first: path, title, text.
+
+    Material reads the box on `keyup`, and filling it types no key, so End is pressed after.
+    The box is emptied first, so that the results read are those of this query.
+    """
+    page.bring_to_front()  # a background tab gets its timers throttled
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("")
+    box.press("End")
+    placeholder = wait_for_search(page, timeout)
+    box.fill(query)
+    box.press("End")
+    page.wait_for_function(f"p => {{ const t = {_META}; return t && t !== p }}", arg=placeholder,
+                           timeout=timeout)
+    return page.evaluate(_RESULTS)

@@ -1,0 +1,448 @@
+"""The built site, in both languages: offline, error-free, linked, translated and searchable.
+
+Tests that read the built HTML need no browser. The others drive the system Chromium through
+Playwright (fixtures `site_url` and `chromium` in conftest.py); without Chromium they are skipped,
+except under CI=true. `test_screenshots` writes light and dark screenshots of the chapters with
+equations to $SHOTS_DIR (default /tmp/shots) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from tests.browser import (
+    HANGUL, LANGUAGES, counterpart, language_of, links_and_ids, page_paths, parse_html, path_of,
+    resolve, search, wait_for_search,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "hooks"))
+import search as search_hook  # noqa: E402  (hooks/search.py)
+from blocks import read_page  # noqa: E402  (hooks/blocks.py)
+
+SITE_URL = "https://dezero-book.github.io/dezero-step-by-step/"  # mkdocs.yml site_url
+SITE_NAMES = {"ko": "DeZero, 한 단계씩", "en": "DeZero, step by step"}
+SEARCH_PLACEHOLDERS = {"ko": "검색", "en": "Search"}
+SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots"))
+
+# Query -> the chapters that may come first: where the term is the subject of the chapter or of
+# one of its sections (checked against the built index). 역전파 is in the titles of steps 5-7.
+# 계산 그래프 is defined in step 2, but step 5 has a section titled with it (5.3), which wins.
+QUERIES = {
+    "ko": {
+        "역전파": {"step05", "step06", "step07"},
+        "순전파": {"step05"},
+        "수치 미분": {"step04"},
+        "중앙 차분": {"step04"},
+        "연쇄 법칙": {"step05"},
+        "계산 그래프": {"step02", "step05"},
+        "창조자": {"step07"},
+        "재귀": {"step08"},
+    },
+    "en": {
+        "backpropagation": {"step05", "step06", "step07"},
+        "forward propagation": {"step05"},
+        "numerical differentiation": {"step04"},
+        "centered difference": {"step04"},
+        "chain rule": {"step05"},
+        "computational graph": {"step02", "step05"},
+        "creator": {"step07"},
+        "recursion": {"step08"},
+    },
+}
+
+
+def lang_root(lang: str) -> str:
+    return "/" if lang == LANGUAGES[0] else f"/{lang}/"
+
+
+def chapter_path(lang: str, chapter: str) -> str:
+    return f"{lang_root(lang)}{chapter}/"
+
+
+def built_page(site: Path, path: str) -> Path:
+    return site / path.strip("/") / "index.html"
+
+
+def first_chapter(site: Path, *candidates: str) -> str:
+    """The first of `candidates` built in every language (chapters are still being written)."""
+    for chapter in candidates:
+        if all(built_page(site, chapter_path(lang, chapter)).exists() for lang in LANGUAGES):
+            return chapter
+    pytest.skip(f"none of {candidates} is built in both languages yet")
+
+
+@pytest.fixture(scope="module")
+def site(built_site) -> Path:
+    if built_site.returncode != 0:
+        pytest.fail("the site did not build:\n" + built_site.log[-3000:], pytrace=False)
+    return built_site.path
+
+
+@pytest.fixture(scope="module")
+def pages(site) -> dict[str, object]:
+    """Every built page, parsed: {"step04/": tree, "en/step04/": tree, ...}."""
+    return {p: parse_html((site / p / "index.html").read_text("utf8")) for p in page_paths(site)}
+
+
+# --- the built HTML, no browser -----------------------------------------------------------------
+
+
+def test_both_languages_are_built(pages):
+    langs = {language_of(p) for p in pages}
+    assert langs == set(LANGUAGES), sorted(pages)
+    for lang in LANGUAGES:
+        assert lang_root(lang).lstrip("/") in pages, f"no home page for {lang}"
+
+
+def test_every_internal_link_and_anchor_resolves(site):
+    ids: dict[Path, set[str]] = {}
+    links = []
+    for file in sorted(site.rglob("*.html")):
+        page = file.relative_to(site).as_posix()
+        found, ids[file] = links_and_ids(file.read_text("utf8"))
+        links += [(page, tag, url) for tag, url in found]
+    assert links
+
+    broken = []
+    for page, tag, url in links:
+        target = resolve(site, SITE_URL, page, url)  # 404.html's links are absolute, under site_url
+        if target is None:
+            continue
+        file, anchor = target
+        if not file.exists():
+            broken.append(f"{page}: <{tag}> {url} -> no file {file.relative_to(site)}")
+        elif anchor and file.suffix == ".html" and anchor not in ids.get(file, set()):
+            broken.append(f"{page}: <{tag}> {url} -> no id {anchor!r} in {file.relative_to(site)}")
+    assert not broken, f"{len(broken)} broken links:\n" + "\n".join(broken)
+
+
+def test_every_page_has_its_language_and_links_the_same_page_in_the_other(site, pages):
+    problems = []
+    for path, tree in pages.items():
+        lang = language_of(path)
+        html_lang = tree.find("html").attrs.get("lang")
+        if html_lang != lang:
+            problems.append(f"/{path}: <html lang={html_lang!r}>, expected {lang!r}")
+        switcher = {a.attrs.get("hreflang"): a.attrs.get("href") for a in tree.find_all("a", "md-select__link")}
+        for other in LANGUAGES:
+            href = switcher.get(other)
+            if href is None:
+                problems.append(f"/{path}: the language switcher has no {other} link")
+                continue
+            target = resolve(site, SITE_URL, path, href)
+            expected = counterpart(path, other)
+            got = path_of(site, target[0]) if target else href
+            if not built_page(site, expected).exists():
+                problems.append(f"/{path}: no {other} version of this page was built")
+            elif got != expected:
+                problems.append(f"/{path}: the {other} link goes to /{got}, expected /{expected}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_404_page_is_in_the_default_language_and_links_both_home_pages(site):
+    tree = parse_html((site / "404.html").read_text("utf8"))
+    assert tree.find("html").attrs.get("lang") == LANGUAGES[0]
+    root = urlsplit(SITE_URL).path
+    switcher = {a.attrs.get("hreflang"): a.attrs.get("href") for a in tree.find_all("a", "md-select__link")}
+    assert switcher == {lang: root + lang_root(lang).lstrip("/") for lang in LANGUAGES}
+    assert not [link for link in tree.find_all("link") if link.attrs.get("hreflang")]
+
+
+def _chrome_text(tree) -> str:
+    """Header, navigation and footer text, without the language list (it names both)."""
+
+    def text(el) -> str:
+        if "md-select__inner" in el.classes:
+            return ""
+        return "".join(c if isinstance(c, str) else text(c) for c in el.children)
+
+    chrome = tree.find_all("header") + tree.find_all("nav", "md-nav--primary") + tree.find_all("footer")
+    return " ".join(" ".join(text(el) for el in chrome).split())
+
+
+def test_site_name_navigation_and_interface_are_translated(pages):
+    problems = []
+    for path, tree in pages.items():
+        lang = language_of(path)
+        chrome = _chrome_text(tree)
+        if SITE_NAMES[lang] not in chrome:
+            problems.append(f"/{path}: site name {SITE_NAMES[lang]!r} missing from the header")
+        box = tree.find("input", "md-search__input")
+        if box is None or box.attrs.get("placeholder") != SEARCH_PLACEHOLDERS[lang]:
+            problems.append(f"/{path}: search box placeholder {box and box.attrs.get('placeholder')!r}")
+        if lang != "ko":  # the copyright line is bilingual on purpose
+            hangul = re.findall(r"\S*[\uac00-\ud7a3]\S*", chrome.replace("코드와 글은 MIT 라이선스", ""))
+            hangul = sorted(set(hangul))
+            if hangul:
+                problems.append(f"/{path}: Korean in the {lang} header/navigation/footer: {hangul}")
+        else:
+            labels = [" ".join(e.text().split()) for e in tree.find("nav", "md-nav--primary").find_all(cls="md-ellipsis")]
+            english = [t for t in labels if t and not HANGUL.search(t) and not t.startswith(("DeZero",))]
+            if english:
+                problems.append(f"/{path}: navigation labels without Korean: {english}")
+    assert not problems, "\n".join(problems)
+
+
+def test_admonition_titles_are_in_the_page_language(pages):
+    """Every admonition or collapsible block on a Korean page carries a Korean title, and vice versa."""
+    problems = []
+    for path, tree in pages.items():
+        lang = language_of(path)
+        article = tree.find("article") or tree
+        titles = [e for e in article.find_all("p", "admonition-title")]
+        titles += [s for d in article.find_all("details") for s in d.find_all("summary")[:1]]
+        for el in titles:
+            text = " ".join(el.text().split())
+            korean = bool(HANGUL.search(text))
+            if korean != (lang == "ko"):
+                kind = (el.parent.attrs.get("class") or el.parent.tag).split()
+                problems.append(f"/{path}: {' '.join(kind)} titled {text!r}")
+    assert not problems, "titles not in the page's language:\n" + "\n".join(problems)
+
+
+# --- the search indexes -------------------------------------------------------------------------
+
+
+def _index(site: Path, lang: str) -> dict:
+    return json.loads((site / lang_root(lang).lstrip("/") / "search" / "search_index.json").read_text("utf8"))
+
+
+def test_each_language_has_its_own_search_index(site, pages):
+    for lang in LANGUAGES:
+        index = _index(site, lang)
+        assert index["config"]["lang"] == [lang]
+        # locations are relative to the language's root: "step04/", "" for its home page
+        locations = {d["location"].split("#")[0] for d in index["docs"]}
+        built = {counterpart(p, LANGUAGES[0]) for p in pages if language_of(p) == lang}
+        written = {"" if f.name.startswith("index.") else f.name.split(".")[0] + "/"
+                   for f in (ROOT / "docs").glob(f"*.{lang}.md")}
+        assert locations <= built, f"{lang}: the index has pages not built in {lang}: {sorted(locations - built)}"
+        assert written <= locations, f"{lang}: pages missing from the index: {sorted(written - locations)}"
+        titles = [d["title"] for d in index["docs"]]
+        stray = [t for t in titles if (lang == "ko") != bool(HANGUL.search(t))]
+        assert len(stray) <= len(titles) // 10, f"{lang} index has titles in the other language: {stray}"
+
+
+def test_every_page_searches_from_its_language_root(pages):
+    """Material loads `search/search_index.json` and resolves results against `__config.base`."""
+    for path, tree in pages.items():
+        config = json.loads(tree.find("script", id="__config").text())
+        base = urljoin(urljoin("https://x.invalid/", path), config["base"])
+        base = base if base.endswith("/") else base + "/"  # as the browser does with the site root
+        assert urlsplit(base).path == lang_root(language_of(path)), (path, config["base"])
+
+
+def test_math_and_figures_are_kept_out_of_the_index(site, pages):
+    for lang in LANGUAGES:
+        for doc in _index(site, lang)["docs"]:
+            text = doc["title"] + doc["text"]
+            assert not re.search(r"<math|<svg|\\\(|\\\[|\\frac|\\lim|alttext", text), (lang, doc["location"], text[:300])
+    for path, tree in pages.items():
+        article = tree.find("article")
+        drawn = (article.find_all("svg") + article.find_all("math")) if article else []
+        for el in drawn:
+            node, excluded = el, False
+            while node is not None and not excluded:
+                excluded, node = "data-search-exclude" in node.attrs, node.parent
+            assert excluded, f"/{path}: <{el.tag}> without data-search-exclude"
+
+
+def test_korean_words_are_split_from_their_particles():
+    split = search_hook.split_word
+    assert split("역전파를") == ["역전파", "를"]
+    assert split("창조자라고") == ["창조자", "라고"]
+    assert split("계산하는") == ["계산", "하는"]
+    assert split("변수들의") == ["변수", "들", "의"]
+    assert split("정도") == ["정도"] and split("재귀") == ["재귀"]
+    zw = search_hook.ZWSP
+    assert search_hook.segment("<p>역전파를 <code>x.grad</code>는</p>") == f"<p>역전파{zw}를 <code>x.grad</code>는</p>"
+    infix = search_hook.infixes("오차역전파법을 보자").split()
+    assert "역전파법" in infix and "오차역전파법을" in infix
+    assert re.split(search_hook.SEPARATOR, f"(역전파){zw}를") == ["", "역전파", "를"]
+
+
+# --- in the browser -----------------------------------------------------------------------------
+
+
+def test_every_page_is_offline_and_free_of_errors(site, site_url, chromium):
+    """Every page of both languages: no request leaves 127.0.0.1, no error in the console."""
+    host = urlsplit(site_url).netloc
+    problems: list[str] = []
+    current = [""]
+
+    def note(kind: str, detail) -> None:
+        problems.append(f"/{current[0]}: {kind}: {detail}")
+
+    context = chromium.new_context()
+
+    def route(r):
+        url = urlsplit(r.request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.netloc != host:
+            note("request to another host", r.request.url)
+            return r.abort()
+        return r.continue_()
+
+    context.route(lambda url: not url.startswith(site_url), route)  # local requests go straight
+    page = context.new_page()
+    page.on("request", lambda r: urlsplit(r.url).netloc not in ("", host)
+            and urlsplit(r.url).scheme in ("http", "https") and note("request to another host", r.url))
+    page.on("console", lambda m: m.type == "error" and note("console error", f"{m.text} {m.location.get('url', '')}"))
+    page.on("pageerror", lambda e: note("page error", e))
+    page.on("response", lambda r: r.status >= 400 and note(f"HTTP {r.status}", r.url))
+    page.on("requestfailed", lambda r: note("request failed", f"{r.url} {r.failure}"))
+    paths = page_paths(site)
+    try:
+        for path in paths:
+            current[0] = path
+            page.goto(site_url + path)
+            if page.locator("input.md-search__input").count():
+                wait_for_search(page)  # the worker has fetched the index and lunr's languages
+    finally:
+        context.close()
+    assert len(paths) >= 4
+    assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+@pytest.fixture(scope="module")
+def search_pages(site, site_url, chromium):
+    """One open page per language with the search index loaded, reused by the search tests."""
+    context = chromium.new_context()
+    opened = {}
+    for lang in LANGUAGES:
+        page = context.new_page()
+        page.goto(site_url + lang_root(lang).lstrip("/"))
+        opened[lang] = page
+    yield opened
+    context.close()
+
+
+@pytest.mark.parametrize(
+    "lang, query, chapters",
+    [(lang, q, c) for lang, queries in QUERIES.items() for q, c in queries.items()],
+    ids=[f"{lang}-{q}" for lang, queries in QUERIES.items() for q in queries],
+)
+def test_search_finds_the_chapter_in_the_page_language(site, search_pages, lang, query, chapters):
+    expected = {chapter_path(lang, c) for c in chapters if built_page(site, chapter_path(lang, c)).exists()}
+    if not expected:
+        pytest.skip(f"{sorted(chapters)} not built in {lang} yet")
+    results = search(search_pages[lang], query)
+    paths = [r["path"] for r in results]
+    assert paths, f"{query!r}: no results"
+    assert paths[0] in expected, f"{query!r}: first result {paths[0]}, expected one of {sorted(expected)}; all: {paths}"
+    wrong = [p for p in paths if language_of(p.lstrip("/")) != lang]
+    assert not wrong, f"{query!r} on a {lang} page found pages of the other language: {wrong}"
+    missing = [p for p in paths if not built_page(site, p).exists()]
+    assert not missing, f"{query!r}: results that lead nowhere: {missing}"
+
+
+def test_korean_search_finds_words_with_their_particles(search_pages):
+    results = search(search_pages["ko"], "창조자")
+    text = " ".join(r["text"] for r in results)
+    assert re.search(r"창조자(를|가|는|라고|입니다)", text), text[:500]
+
+
+def test_korean_query_typed_with_a_particle_still_finds_it(search_pages):
+    results = search(search_pages["ko"], "역전파를")
+    assert results and all(language_of(r["path"].lstrip("/")) == "ko" for r in results)
+
+
+def test_copy_button_copies_only_the_code(site, site_url, chromium):
+    chapter = first_chapter(site, "step01", "step02", "step03")
+    context = chromium.new_context(permissions=["clipboard-read", "clipboard-write"])
+    try:
+        for lang in LANGUAGES:
+            source = read_page(ROOT / "docs" / f"{chapter}.{lang}.md")
+            block = next(b for b in source.python_blocks if b.output is not None)
+            page = context.new_page()
+            page.goto(site_url + chapter_path(lang, chapter).lstrip("/"))
+            code = block.code.rstrip("\n")
+            index = page.evaluate(
+                """code => [...document.querySelectorAll('article pre')]
+                    .findIndex(pre => pre.querySelector('code').innerText.replace(/\\n$/, '') === code)""",
+                code,
+            )
+            assert index >= 0, f"{lang}: the block at line {block.line} is not on the page"
+            pre = page.locator("article pre").nth(index)
+            pre.hover()
+            pre.locator("button.md-code__button[data-md-type=copy]").click()
+            page.wait_for_function("navigator.clipboard.readText().then(t => t.length > 0)")
+            copied = page.evaluate("navigator.clipboard.readText()")
+            # the source block: code only; its output is a separate block, and there are no >>> prompts
+            assert copied.rstrip("\n") == code, f"{lang}: copied {copied!r}, the block holds {code!r}"
+            assert not copied.lstrip().startswith((">>>", "$ ")), copied
+            page.evaluate("navigator.clipboard.writeText('')")
+            page.close()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("start", LANGUAGES)
+def test_language_switcher_goes_to_the_same_chapter(site, site_url, chromium, start):
+    chapter = first_chapter(site, "step04", "step05", "step01")
+    other = next(lang for lang in LANGUAGES if lang != start)
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(site_url + chapter_path(start, chapter).lstrip("/"))
+        assert page.evaluate("document.documentElement.lang") == start
+        page.locator(".md-header__option .md-select").hover()
+        with page.expect_navigation():
+            page.locator(f"a.md-select__link[hreflang={other}]").click()
+        assert urlsplit(page.url).path == chapter_path(other, chapter)
+        assert page.evaluate("document.documentElement.lang") == other
+    finally:
+        context.close()
+
+
+def test_korean_text_is_drawn_with_a_korean_font(site_url, chromium):
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(site_url)
+        cdp = context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "article p"})["nodeId"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    finally:
+        context.close()
+    names = [f["familyName"] for f in fonts]
+    assert any(re.search(r"nanum|noto.*(kr|cjk)|apple sd gothic|malgun", n, re.I) for n in names), (
+        f"Korean text is drawn with {names}: install a Hangul font (fonts-nanum)"
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots(site, site_url, chromium, scheme):
+    """Saves screenshots of the chapters with equations for a person to look at."""
+    chapters = [c for c in ("step04", "step05")
+                if built_page(site, chapter_path(LANGUAGES[0], c)).exists()] or ["step01"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = chromium.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        for chapter in chapters:
+            for lang in LANGUAGES:
+                if not built_page(site, chapter_path(lang, chapter)).exists():
+                    continue
+                page.goto(site_url + chapter_path(lang, chapter).lstrip("/"))
+                expected = "slate" if scheme == "dark" else "default"
+                assert page.evaluate("document.body.dataset.mdColorScheme") == expected
+                name = f"{chapter}-{lang}-{scheme}"
+                page.screenshot(path=SHOTS / f"{name}-top.png")
+                equations = page.locator("article .math-display")
+                if equations.count():  # the middle display equation, in the middle of the screen
+                    equations.nth(equations.count() // 2).evaluate("e => e.scrollIntoView({block: 'center'})")
+                    page.wait_for_timeout(500)  # the header swaps site name for page title, animated
+                    page.screenshot(path=SHOTS / f"{name}-math.png")
+    finally:
+        context.close()
