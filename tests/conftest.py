@@ -31,3 +31,23 @@ def built_site(tmp_path_factory) -> BuiltSite:
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # Material's end-of-life banner is not a build warning
     )
     return BuiltSite(site, proc.returncode, proc.stdout + proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    """The built site served on 127.0.0.1 (a free port) by a thread; its base URL."""
+    from tests.browser import serve
+
+    if built_site.returncode != 0:
+        pytest.fail("the site did not build, so it cannot be served:\n" + built_site.log[-3000:], pytrace=False)
+    with serve(built_site.path) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless system Chromium through Playwright; skipped without it, failed if CI=true."""
+    from tests.browser import launch_chromium
+
+    with launch_chromium() as browser:
+        yield browser
