@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import io
 import re
 import shlex
@@ -198,6 +199,19 @@ class Run:
     warnings: list[str] = field(default_factory=list)
 
 
+def _reader_warning_filters() -> None:
+    """The warnings a reader's script or notebook shows: Python's default filters, every time.
+
+    Deprecations show only when triggered from `__main__`; pending deprecations, import and
+    resource warnings never show. "always" rather than "default" so that a warning already seen
+    elsewhere in this process is still reported for this block.
+    """
+    warnings.simplefilter("always")
+    for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.filterwarnings("always", category=DeprecationWarning, module="__main__")
+
+
 def run_block(code: str, namespace: dict, filename: str = "<block>", first_line: int = 1) -> Run:
     """Run `code` in `namespace`, capturing stdout, warnings and an exception's final line.
 
@@ -211,8 +225,9 @@ def run_block(code: str, namespace: dict, filename: str = "<block>", first_line:
         trailing = ast.Expression(tree.body.pop().value)
     buf = io.StringIO()
     run = Run("")
+    gc.collect()  # finalizers of earlier, unrelated objects must not warn in this block's name
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(buf):
-        warnings.simplefilter("always")
+        _reader_warning_filters()
         try:
             exec(compile(tree, filename, "exec"), namespace)
             if trailing is not None:

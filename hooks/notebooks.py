@@ -313,9 +313,12 @@ async def execute_notebook(
     )
     try:
         await client.async_execute(env=kernel_env(root))
-    finally:  # the client leaves running a kernel it did not start itself
+    finally:  # nbclient cleans up only a kernel it started itself: stop ours and close its sockets
+        if client.kc is not None:
+            client.kc.stop_channels()
         if km.has_kernel:
             await km.shutdown_kernel(now=True)
+        km.context.destroy(linger=0)
     return nb
 
 

@@ -243,6 +243,23 @@ def test_a_warning_fails(run_page):
     assert "RuntimeWarning: overflow encountered in exp" in result.stdout.str()
 
 
+def test_only_warnings_a_reader_would_see_count(run_page):
+    # Python hides ResourceWarning and PendingDeprecationWarning by default; a UserWarning shows
+    result = run_page('''
+        ```python
+        import warnings
+        warnings.warn("hidden", ResourceWarning)
+        warnings.warn("hidden too", PendingDeprecationWarning)
+        ```
+
+        ```python
+        warnings.warn("seen")
+        ```
+    ''')
+    result.assert_outcomes(failed=1, passed=2)
+    assert "UserWarning: seen" in result.stdout.str()
+
+
 def test_a_standalone_block_must_not_lean_on_earlier_blocks(run_page):
     result = run_page('''
         ```python
