@@ -1,8 +1,10 @@
 """MkDocs hook: "what changed in this step", a diff of the complete programs of two steps.
 
 From step 2 on, the chapter's complete program (the `.standalone` Python block) is compared
-with the previous step's, in the same language, and the unified diff is added right after the
-complete-program admonition, collapsed. Generated at every build, never kept by hand.
+with the program of the nearest earlier step, in the same language, and the unified diff is
+added right after the complete-program admonition, collapsed. Only programs that build the
+library (they define `class Variable`) take part: step 5's program is a NumPy-only calculation,
+so it gets no diff and step 6 is compared with step 4. Generated at every build, never by hand.
 """
 
 from __future__ import annotations
@@ -22,6 +24,20 @@ TITLES = {
 
 def complete_program(page: blocks.Page) -> blocks.Block | None:
     return next((b for b in page.python_blocks if b.standalone), None)
+
+
+def builds_the_library(program: blocks.Block | None) -> bool:
+    return program is not None and "class Variable" in program.code
+
+
+def earlier_program(step: int, lang: str, docs_dir: Path) -> tuple[int, blocks.Block] | None:
+    """The nearest earlier step whose complete program builds the library, and that program."""
+    for earlier in range(step - 1, 0, -1):
+        path = docs_dir / f"step{earlier:02d}.{lang}.md"
+        program = complete_program(blocks.read_page(path)) if path.exists() else None
+        if builds_the_library(program):
+            return earlier, program
+    return None
 
 
 def program_diff(old: blocks.Block, new: blocks.Block, old_name: str, new_name: str) -> str:
@@ -48,19 +64,17 @@ def add_changes(markdown: str, src_name: str, docs_dir: Path) -> str:
     if not m or int(m.group(1)) < 2:
         return markdown
     step, lang = int(m.group(1)), m.group(2)
-    prev_path = docs_dir / f"step{step - 1:02d}.{lang}.md"
-    if not prev_path.exists():
+    new = complete_program(blocks.parse_page(markdown, src_name))
+    found = earlier_program(step, lang, docs_dir) if builds_the_library(new) else None
+    if found is None:
         return markdown
-    page = blocks.parse_page(markdown, src_name)
-    new, old = complete_program(page), complete_program(blocks.read_page(prev_path))
-    if new is None or old is None:
-        return markdown
-    diff = program_diff(old, new, prev_path.name, src_name)
+    prev, old = found
+    diff = program_diff(old, new, f"step{prev:02d}.{lang}.md", src_name)
     last = new.output or new
     lines = markdown.split("\n")
     at = _end_of_container(lines, last.end_line)
     fence = "\n".join("    " + line if line else "" for line in diff.split("\n"))
-    section = ["", TITLES[lang].format(prev=step - 1), "", "    ```diff", fence, "    ```", ""]
+    section = ["", TITLES[lang].format(prev=prev), "", "    ```diff", fence, "    ```", ""]
     return "\n".join(lines[:at] + section + lines[at:])
 
 

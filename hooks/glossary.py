@@ -3,7 +3,9 @@
 The pairs come from the glossary tables themselves (`docs/glossary.ko.md`, `.en.md`), whose
 rows start with `<span id="anchor">term</span> | other-language term |`. On every other page,
 links to a glossary entry and the first plain mention of each term get `data-term-other`,
-which `docs/assets/book.css` shows as a tooltip.
+which `docs/assets/book.css` shows as a tooltip. A term whose everyday sense differs (기울기 is
+also the slope of a line, "derivative" also a value) is marked in the glossary with
+`class="links-only"`: it gets the tooltip on explicit glossary links only.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-_ROW = re.compile(r'^\|\s*<span id="([\w-]+)">([^<]+)</span>\s*\|\s*([^|]+?)\s*\|', re.M)
+_ROW = re.compile(r'^\|\s*<span id="([\w-]+)"(?: class="([\w -]*)")?>([^<]+)</span>\s*\|\s*([^|]+?)\s*\|', re.M)
+_TAGS = re.compile(r"<[^>]+>")
 _SKIP = {"a", "code", "pre", "script", "style", "math", "svg", "figure", "button", "textarea",
          "h1", "h2", "h3", "h4", "h5", "h6", "summary", "abbr", "dfn"}
 _TAG = re.compile(r"(<[^>]+>)")
@@ -27,17 +30,31 @@ class Term:
     anchor: str
     term: str
     other: str
+    links_only: bool = False
+
+
+def _cell(text: str) -> str:
+    return " ".join(html.unescape(_TAGS.sub("", text)).split())
 
 
 def read_glossary(path: Path) -> list[Term]:
-    return [Term(a, html.unescape(t.strip()), html.unescape(o.strip())) for a, t, o in _ROW.findall(path.read_text("utf8"))]
+    return [
+        Term(anchor, _cell(term), _cell(other), "links-only" in classes.split())
+        for anchor, classes, term, other in _ROW.findall(path.read_text("utf8"))
+    ]
 
 
-def term_pattern(terms: list[Term], lang: str) -> re.Pattern:
-    words = sorted((t.term for t in terms), key=len, reverse=True)  # longest first: 수치 미분 before 미분
-    alternatives = "|".join(re.escape(w) for w in words)
+def _words(term: str) -> str:
+    return r"\s+".join(re.escape(w) for w in term.split())  # a term may wrap across source lines
+
+
+def term_pattern(terms: list[Term], lang: str) -> re.Pattern | None:
+    words = sorted((t.term for t in terms if not t.links_only), key=len, reverse=True)  # 수치 미분 before 미분
+    if not words:
+        return None
+    alternatives = "|".join(_words(w) for w in words)
     if lang == "ko":  # Korean particles attach to the noun (역전파를): only the start must be a word start
-        return re.compile(f"(?<![{_HANGUL}])({alternatives})")
+        return re.compile(f"(?<![{_HANGUL}])({alternatives})([{_HANGUL}]*)")
     return re.compile(rf"\b({alternatives})(?:s|es)?\b", re.I)
 
 
@@ -57,10 +74,13 @@ def annotate(content: str, terms: list[Term], lang: str) -> str:
     content = _GLOSSARY_LINK.sub(link, content)
 
     def mention(m: re.Match) -> str:
-        term = by_term[m.group(1).lower()]
+        term = by_term[" ".join(m.group(1).split()).lower()]
         if term.anchor in seen:
             return m.group(0)
         seen.add(term.anchor)
+        if lang == "ko":  # the term and its particle stay on one line (역전파|를)
+            return (f'<span class="term-word"><span class="term" tabindex="0" data-term-other="{html.escape(term.other)}">'
+                    f'{m.group(1)}</span>{m.group(2)}</span>')
         return f'<span class="term" tabindex="0" data-term-other="{html.escape(term.other)}">{m.group(0)}</span>'
 
     out, skip = [], 0
@@ -70,7 +90,7 @@ def annotate(content: str, terms: list[Term], lang: str) -> str:
             if name and name.group(1).lower() in _SKIP and not part.endswith("/>"):
                 skip += -1 if part.startswith("</") else 1
             out.append(part)
-        elif skip == 0 and part.strip():
+        elif skip == 0 and pattern is not None and part.strip():
             out.append(pattern.sub(mention, part))
         else:
             out.append(part)

@@ -40,16 +40,20 @@ class MathError(ValueError):
 def _typeset(mathml: str, display: bool) -> str:
     """Small corrections to latex2mathml's output so it reads like a printed formula.
 
-    A prime is an operator (<mo>), not an identifier, or Chromium leaves a gap before "(x)";
-    in display math, lim takes its limit underneath (<munder>), as TeX sets it.
+    A prime follows its letter as an operator (<mi>f</mi><mo>′</mo>): as a superscript Chromium
+    draws it tiny, high, and with a gap before "(x)"; the prime glyph is already raised.
+    In display math, lim takes its limit underneath (<munder>), as TeX sets it.
     """
     root = ET.fromstring(mathml.replace(_XMLNS, "", 1))
-    for el in root.iter():
-        children = list(el)
-        if el.tag == "msup" and len(children) == 2 and children[1].tag == "mi" and children[1].text in _PRIMES:
-            children[1].tag = "mo"
-        if display and el.tag == "msub" and children and children[0].tag == "mo" and children[0].text in _LIMIT_OPERATORS:
-            el.tag = "munder"
+    for parent in list(root.iter()):
+        for el in list(parent):
+            kids = list(el)
+            if el.tag == "msup" and len(kids) == 2 and kids[1].text in _PRIMES and not len(kids[1]):
+                kids[1].tag = "mo"
+                at = list(parent).index(el)  # earlier replacements have shifted the siblings
+                parent[at:at + 1] = kids
+            elif display and el.tag == "msub" and kids and kids[0].tag == "mo" and kids[0].text in _LIMIT_OPERATORS:
+                el.tag = "munder"
     return ET.tostring(root, encoding="unicode").replace("<math ", f"<math{_XMLNS} ", 1)
 
 

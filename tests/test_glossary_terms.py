@@ -20,9 +20,10 @@ def test_both_glossaries_pair_the_same_terms():
 def test_korean_terms_are_found_with_particles_and_longest_first():
     html = "<p>수치 미분과 역전파를 비교합니다. 미분은 변화율입니다.</p>"
     out = glossary.annotate(html, KO, "ko")
-    assert '<span class="term" tabindex="0" data-term-other="numerical differentiation">수치 미분</span>과' in out
-    assert 'data-term-other="backpropagation">역전파</span>를' in out
-    assert 'data-term-other="differentiation">미분</span>은' in out
+    assert ('<span class="term-word"><span class="term" tabindex="0" data-term-other="numerical differentiation">'
+            '수치 미분</span>과</span>') in out
+    assert 'data-term-other="backpropagation">역전파</span>를</span>' in out
+    assert 'data-term-other="differentiation">미분</span>은</span>' in out
 
 
 def test_only_the_first_mention_and_never_inside_code_links_or_headings():
@@ -42,3 +43,21 @@ def test_built_chapters_carry_the_terms(built_site):
     en = (built_site.path / "en" / "step05" / "index.html").read_text("utf8")
     assert 'data-term-other="chain rule"' in ko and 'data-term-other="backpropagation"' in ko
     assert 'data-term-other="연쇄 법칙"' in en and 'data-term-other="역전파"' in en
+
+
+def test_a_term_split_across_source_lines_is_one_term():
+    out = glossary.annotate("<p>This is gradient\nchecking.</p>", EN, "en")
+    assert 'data-term-other="기울기 확인">gradient\nchecking</span>' in out
+
+
+def test_links_only_terms_get_a_tooltip_on_glossary_links_only():
+    terms = [glossary.Term("gradient", "기울기", "gradient", links_only=True)]
+    assert glossary.annotate("<p>직선의 기울기</p>", terms, "ko") == "<p>직선의 기울기</p>"
+    linked = glossary.annotate('<p><a href="../glossary/#gradient">기울기</a></p>', terms, "ko")
+    assert 'data-term-other="gradient"' in linked
+
+
+def test_tags_in_a_glossary_cell_are_not_part_of_the_term(tmp_path):
+    page = tmp_path / "g.md"
+    page.write_text('| <span id="recursion">recursion</span> | <span lang="ko">재귀</span> | x |\n', "utf8")
+    assert glossary.read_glossary(page) == [glossary.Term("recursion", "recursion", "재귀")]
