@@ -61,3 +61,15 @@ def test_tags_in_a_glossary_cell_are_not_part_of_the_term(tmp_path):
     page = tmp_path / "g.md"
     page.write_text('| <span id="recursion">recursion</span> | <span lang="ko">재귀</span> | x |\n', "utf8")
     assert glossary.read_glossary(page) == [glossary.Term("recursion", "recursion", "재귀")]
+
+
+def test_ambiguous_terms_are_marked_links_only():
+    # 기울기 is also the slope of a line; "derivative" also a value (Korean: 미분); "reference line"
+    assert {t.anchor for t in KO if t.links_only} == {"gradient"}
+    assert {t.anchor for t in EN if t.links_only} == {"gradient", "derivative", "reference"}
+
+
+def test_the_slope_in_step_4_gets_no_gradient_tooltip(built_site):
+    html = (built_site.path / "step04" / "index.html").read_text("utf8")
+    section = html.split('id="41', 1)[1].split('id="42', 1)[0]  # 4.1 미분이란?
+    assert "기울기" in section and 'data-term-other="gradient"' not in section
