@@ -240,6 +240,20 @@ def run_block(code: str, namespace: dict, filename: str = "<block>", first_line:
     return run
 
 
+def run_page_block(block: Block, session: dict, filename: str) -> Run:
+    """Run one of a page's Python blocks in the page's session, as a reader pasting it would.
+
+    A `.standalone` block (a chapter's complete program) runs in a fresh namespace, which proves
+    it runs on its own; its names then join the session, as if pasted there.
+    """
+    if block.standalone:
+        fresh = new_session()
+        run = run_block(block.code, fresh, filename, block.line + 1)
+        session.update({k: v for k, v in fresh.items() if k != "__builtins__"})
+        return run
+    return run_block(block.code, session, filename, block.line + 1)
+
+
 def normalize(text: str) -> list[str]:
     """Lines with trailing whitespace and trailing blank lines removed."""
     lines = [line.rstrip() for line in text.split("\n")]

@@ -971,7 +971,7 @@ def process_markdown(markdown: str, *, where: str, lang: str, stem: str,
                     session = blocks.new_session()
                 while pending and pending[0].line < blk.line:
                     b = pending.pop(0)
-                    run = _replay(b, session, where)
+                    run = blocks.run_page_block(b, session, where)
                     shown = blocks.normalize(b.output.code) if b.output else []
                     if run.error is not None and shown[-1:] != [run.error_line]:  # not on purpose
                         earlier_errors.append(f"line {b.line}: {run.error_line}")
@@ -989,16 +989,6 @@ def process_markdown(markdown: str, *, where: str, lang: str, stem: str,
     for start, end, new in reversed(replacements):
         lines[start:end] = new
     return Processed("\n".join(lines), figures)
-
-
-def _replay(block: blocks.Block, session: dict, where: str) -> blocks.Run:
-    """Run one of the page's Python blocks as the harness does (tests/harness/plugin.py)."""
-    if block.standalone:
-        fresh = blocks.new_session()
-        run = blocks.run_block(block.code, fresh, where, block.line + 1)
-        session.update({k: v for k, v in fresh.items() if k != "__builtins__"})
-        return run
-    return blocks.run_block(block.code, session, where, block.line + 1)
 
 
 # --- MkDocs hooks --------------------------------------------------------------------------

@@ -45,15 +45,7 @@ def _where(page: Page, block: Block) -> str:
 
 
 def _execute(page: Page, block: Block, session: _Session) -> blocks.Run:
-    first_line = block.line + 1
-    if block.standalone:
-        # A complete program must run on its own: fresh namespace, then its names join the
-        # session as if the reader had pasted it there.
-        fresh = blocks.new_session()
-        run = blocks.run_block(block.code, fresh, str(page.path), first_line)
-        session.namespace.update({k: v for k, v in fresh.items() if k != "__builtins__"})
-        return run
-    return blocks.run_block(block.code, session.namespace, str(page.path), first_line)
+    return blocks.run_page_block(block, session.namespace, str(page.path))
 
 
 def run_in_page(page: Page, block: Block) -> blocks.Run:
