@@ -470,3 +470,13 @@ def test_built_site_links_the_figure_styles(built_site):
     html = built_page(built_site, "step03/index.html")
     assert "assets/figures.css" in html
     assert (built_site.path / "assets" / "figures.css").exists()
+
+
+def test_the_figure_hook_is_one_module_per_concern():
+    """hooks/figures.py runs the fences; graph model, text, layout, SVG and plot live apart."""
+    hooks = Path(__file__).resolve().parents[1] / "hooks"
+    modules = sorted(hooks.glob("figure*.py"))
+    names = {m.stem for m in modules}
+    assert {"figures", "figure_graph", "figure_text", "figure_layout", "figure_svg", "figure_plot"} <= names
+    long = {m.name: n for m in modules if (n := len(m.read_text("utf8").splitlines())) > 400}
+    assert not long, f"figure modules over 400 lines: {long}"
