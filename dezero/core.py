@@ -1,7 +1,10 @@
-"""Variable, Function and the first two functions, as built in steps 1–8."""
+"""Variable, Function, Square and Exp, and the helpers of steps 1–10."""
 
 from __future__ import annotations
 
+import math
+import numbers
+import weakref
 from typing import Callable
 
 import numpy as np
@@ -31,14 +34,14 @@ class Variable:
         self.creator = func
 
     def backward(self) -> None:
-        """Fill in ``grad`` for every variable this one was computed from (step 8: a loop)."""
+        """Fill in ``grad`` for every variable this one was computed from (a loop, not recursion)."""
         if self.grad is None:
             self.grad = np.ones_like(self.data)
 
         funcs = [self.creator] if self.creator is not None else []
         while funcs:
             f = funcs.pop()
-            x, y = f.input, f.output
+            x, y = f.input, f.output()  # output is a weak reference: call it to get the Variable
             x.grad = f.backward(y.grad)
             if x.creator is not None:
                 funcs.append(x.creator)
@@ -48,7 +51,13 @@ class Variable:
 
 
 class Function:
-    """Base class: ``__call__`` unboxes the input, calls ``forward`` and boxes the result."""
+    """Base class: ``__call__`` unboxes the input, calls ``forward`` and boxes the result.
+
+    An instance is one node of one graph. It keeps its output by weak reference, so it can be
+    called again only once nothing uses its previous output any more.
+    """
+
+    output: weakref.ref[Variable] | None = None
 
     def __call__(self, input: Variable) -> Variable:
         if not isinstance(input, Variable):
@@ -56,12 +65,18 @@ class Function:
                 f"{type(self).__name__} takes a Variable, not {type(input)}; "
                 f"wrap the value first, e.g. Variable(np.array(...))"
             )
+        if self.output is not None and self.output() is not None:
+            name = type(self).__name__
+            raise RuntimeError(
+                f"this {name} instance is already a node of a graph (its output is still in use); "
+                f"create a new one, {name}(), for each call"
+            )
         x = input.data
         y = self.forward(x)
         output = Variable(as_array(y))
         output.set_creator(self)
         self.input = input
-        self.output = output
+        self.output = weakref.ref(output)
         return output
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -95,12 +110,37 @@ class Exp(Function):
         return gx
 
 
+def square(x: Variable) -> Variable:
+    """x ** 2 with a fresh ``Square`` node (step 9)."""
+    return Square()(x)
+
+
+def exp(x: Variable) -> Variable:
+    """e ** x with a fresh ``Exp`` node (step 9)."""
+    return Exp()(x)
+
+
 def numerical_diff(f: Callable[[Variable], Variable], x: Variable, eps: float = 1e-4):
     """Centered difference: (f(x + eps) - f(x - eps)) / (2 * eps)."""
+    if not callable(f):
+        raise TypeError(f"numerical_diff takes a function as f (e.g. Square() or square), not {type(f)}")
     if not isinstance(x, Variable):
         raise TypeError(f"numerical_diff takes a Variable as x, not {type(x)}")
+    if x.data is None:
+        raise ValueError("numerical_diff needs x to hold data, but x.data is None")
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"numerical_diff takes a real number as eps (e.g. 1e-4), not {type(eps)}")
+    if not (math.isfinite(eps) and eps > 0):
+        raise ValueError(f"numerical_diff needs eps to be positive and finite, not {eps!r}")
     x0 = Variable(as_array(x.data - eps))
     x1 = Variable(as_array(x.data + eps))
-    y0 = f(x0)
-    y1 = f(x1)
-    return (y1.data - y0.data) / (2 * eps)
+    y0 = _value_of(f, x0)  # only the data: f may be one Function instance, called once more next
+    y1 = _value_of(f, x1)
+    return (y1 - y0) / (2 * eps)
+
+
+def _value_of(f: Callable[[Variable], Variable], x: Variable) -> np.ndarray:
+    y = f(x)
+    if not isinstance(y, Variable):
+        raise TypeError(f"numerical_diff needs f to return a Variable, but f returned {type(y)}")
+    return y.data
