@@ -7,12 +7,16 @@ they all see the same blocks at the same line numbers as pytest-markdown-docs do
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import gc
 import io
+import logging
 import re
 import shlex
+import sys
 import traceback
+import types
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -185,18 +189,126 @@ def read_page(path: Path | str) -> Page:
 
 # --- running blocks ---------------------------------------------------------------------
 
+@dataclass
+class _Process:
+    """What a reader's fresh Python process has of its own: its `__main__` and its root logger."""
+
+    module: types.ModuleType
+    root_handlers: list = field(default_factory=list)
+    root_level: int = logging.WARNING
+
+
+# Each session is the namespace of a real module named `__main__`; while one of its blocks runs,
+# that module *is* `sys.modules["__main__"]`, so pickle, dataclasses and `import __main__` find
+# the page's classes as they would in a script, and the root logger is the session's own (a
+# fresh process has no handlers: a warning goes to stderr). Keyed by id() of the namespace (the
+# module keeps its namespace alive, so an id is never reused while registered).
+_PROCESSES: dict[int, _Process] = {}
+
+
 def new_session() -> dict:
-    """A namespace like a fresh script or notebook: `__name__ == "__main__"`."""
-    return {"__name__": "__main__", "__builtins__": __builtins__}
+    """A namespace like a fresh script or notebook: the `__dict__` of a new `__main__` module."""
+    module = types.ModuleType("__main__")
+    module.__dict__["__builtins__"] = builtins
+    _PROCESSES[id(module.__dict__)] = _Process(module)
+    return module.__dict__
+
+
+def session_module(namespace: dict) -> types.ModuleType | None:
+    """The `__main__` module whose namespace `namespace` is (None for a plain dict)."""
+    process = _PROCESSES.get(id(namespace))
+    return process.module if process is not None and process.module.__dict__ is namespace else None
+
+
+@contextlib.contextmanager
+def _as_main(namespace: dict):
+    """While a block runs, its session's module is `sys.modules["__main__"]` and the root logger
+    is the session's; both are put back after."""
+    process = _PROCESSES.get(id(namespace))
+    if process is None or process.module.__dict__ is not namespace:
+        yield
+        return
+    saved = sys.modules.get("__main__")
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    sys.modules["__main__"] = process.module
+    root.handlers[:] = process.root_handlers
+    root.setLevel(process.root_level)
+    try:
+        yield
+    finally:
+        process.root_handlers, process.root_level = root.handlers[:], root.level
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+        if saved is None:
+            sys.modules.pop("__main__", None)
+        else:
+            sys.modules["__main__"] = saved
+
+
+class _ReaderStream(io.TextIOBase):
+    """`sys.stdout` or `sys.stderr` while a block runs: every write joins the running block's record.
+
+    One object per stream for the whole process, so a stream a block keeps (a logging handler
+    set up in an earlier block, say) still writes into the block that is running now. Outside a
+    block it writes to the real stream.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if _records:
+            _records[-1].append((self.name, text))
+        else:
+            getattr(sys, f"__{self.name}__").write(text)
+        return len(text)
+
+
+_records: list[list[tuple[str, str]]] = []  # the write records of the running blocks (innermost last)
+_STDOUT, _STDERR = _ReaderStream("stdout"), _ReaderStream("stderr")
+
+
+@contextlib.contextmanager
+def _capture_streams():
+    """Capture what is written to sys.stdout and sys.stderr, in order, as (stream, text) pairs."""
+    record: list[tuple[str, str]] = []
+    _records.append(record)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _STDOUT, _STDERR
+    try:
+        yield record
+    finally:
+        sys.stdout, sys.stderr = saved
+        del _records[next(i for i, r in enumerate(_records) if r is record)]
 
 
 @dataclass
 class Run:
-    stdout: str
+    stdout: str  # what the block printed to sys.stdout
     error: BaseException | None = None
     error_line: str | None = None  # the exception's final line, as Python prints it
     displayed: object = None  # value of a trailing bare expression a notebook would show
     warnings: list[str] = field(default_factory=list)
+    stderr: str = ""  # what the block wrote to sys.stderr
+    output: str = ""  # stdout and stderr merged in the order written, as a terminal shows them
+
+    @property
+    def stderr_lines(self) -> list[str]:
+        return normalize(self.stderr)
 
 
 def _reader_warning_filters() -> None:
@@ -213,20 +325,19 @@ def _reader_warning_filters() -> None:
 
 
 def run_block(code: str, namespace: dict, filename: str = "<block>", first_line: int = 1) -> Run:
-    """Run `code` in `namespace`, capturing stdout, warnings and an exception's final line.
+    """Run `code` in `namespace`, capturing stdout and stderr, warnings and an exception's final line.
 
     Line numbers in tracebacks point into the page: `first_line` is the page line of the
-    block's first code line.
+    block's first code line. A namespace from `new_session()` runs as `sys.modules["__main__"]`.
     """
     tree = ast.parse(code, filename)
     ast.increment_lineno(tree, first_line - 1)
     trailing = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         trailing = ast.Expression(tree.body.pop().value)
-    buf = io.StringIO()
     run = Run("")
     gc.collect()  # finalizers of earlier, unrelated objects must not warn in this block's name
-    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(buf):
+    with warnings.catch_warnings(record=True) as caught, _capture_streams() as record, _as_main(namespace):
         _reader_warning_filters()
         try:
             exec(compile(tree, filename, "exec"), namespace)
@@ -235,7 +346,9 @@ def run_block(code: str, namespace: dict, filename: str = "<block>", first_line:
         except Exception as exc:  # the page may show an error on purpose
             run.error = exc
             run.error_line = traceback.format_exception_only(type(exc), exc)[-1].rstrip("\n")
-    run.stdout = buf.getvalue()
+    run.stdout = "".join(text for stream, text in record if stream == "stdout")
+    run.stderr = "".join(text for stream, text in record if stream == "stderr")
+    run.output = "".join(text for _, text in record)
     run.warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
     return run
 
@@ -263,8 +376,8 @@ def normalize(text: str) -> list[str]:
 
 
 def shown_output(run: Run) -> list[str]:
-    """What a reader sees: the prints, then the exception's final line if it raised."""
-    lines = normalize(run.stdout)
+    """What a reader sees: stdout and stderr in the order written, then the exception's final line."""
+    lines = normalize(run.output)
     if run.error_line is not None:
         lines.append(run.error_line)
     return lines

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
 from pathlib import Path
 
+import numpy  # noqa: F401 - loaded before in-process runs: pytester unloads what they import, NumPy loads once
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,16 +108,19 @@ def line_of(text: str, needle: str, nth: int = 1) -> int:
     return hits[nth - 1]
 
 
-@pytest.fixture
-def run_page(pytester, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", f"{ROOT}{':'}{ROOT / 'hooks'}")
+def run_pytest(pytester, *args):
+    """pytest with the harness, in this process (the harness's modules are already imported)."""
+    return pytester.runpytest_inprocess(
+        "-p", "tests.harness.plugin", "--markdown-docs", "--markdown-docs-syntax=superfences",
+        "-p", "no:cacheprovider", "-p", "no:hypothesispytest", *args,
+    )
 
+
+@pytest.fixture
+def run_page(pytester):
     def run(text: str, target: str = "page.md"):
         pytester.makefile(".md", page=page_text(text))
-        return pytester.runpytest_subprocess(
-            "-p", "tests.harness.plugin", "--markdown-docs", "--markdown-docs-syntax=superfences",
-            "-p", "no:cacheprovider", target,
-        )
+        return run_pytest(pytester, target)
 
     return run
 
@@ -320,16 +325,181 @@ DOCS = ROOT / "docs"
 
 
 @pytest.mark.parametrize("chapter", ["step03.ko.md", "step08.en.md"])
-def test_the_harness_catches_a_wrong_output_in_a_real_chapter(pytester, monkeypatch, chapter):
-    monkeypatch.setenv("PYTHONPATH", f"{ROOT}{':'}{ROOT / 'hooks'}")
+def test_the_harness_catches_a_wrong_output_in_a_real_chapter(pytester, chapter):
     text = (DOCS / chapter).read_text("utf8")
     assert "3.297442541400256" in text or "1.648721270700128" in text
     wrong = text.replace("1.648721270700128", "1.648721270700129").replace("3.297442541400256", "3.297442541400257")
     pytester.makefile(".md", chapter=wrong)
-    result = pytester.runpytest_subprocess(
-        "-p", "tests.harness.plugin", "--markdown-docs", "--markdown-docs-syntax=superfences",
-        "-p", "no:cacheprovider", "chapter.md",
-    )
+    result = run_pytest(pytester, "chapter.md")
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) >= 1 and outcomes.get("passed", 0) >= 1
     assert "what the block prints differs from its output block" in result.stdout.str()
+
+
+# --- a page runs as a script would: a real __main__ ----------------------------------------
+
+
+def test_a_page_runs_in_a_real_main_module_so_pickling_works(run_page):
+    before = sys.modules["__main__"]
+    result = run_page('''
+        ```python
+        import pickle
+        from dataclasses import dataclass
+
+        class Point:
+            def __init__(self, x):
+                self.x = x
+
+        @dataclass
+        class Pair:
+            a: int
+            b: int
+
+        p = pickle.loads(pickle.dumps(Point(3)))
+        print(type(p).__qualname__, p.x)
+        print(pickle.loads(pickle.dumps(Pair(1, 2))))
+        ```
+
+        ```text title="Output"
+        Point 3
+        Pair(a=1, b=2)
+        ```
+
+        ```python
+        import __main__
+        print(__main__.Point is Point, __name__)
+        ```
+
+        ```text title="Output"
+        True __main__
+        ```
+    ''')
+    result.assert_outcomes(passed=3)
+    assert sys.modules["__main__"] is before  # put back after each block
+
+
+# --- stderr: shown in the output block, in order with the prints ----------------------------
+
+
+def test_stderr_lines_are_shown_in_order_with_the_prints(run_page):
+    run_page('''
+        ```python
+        import sys
+        print("one")
+        print("two (stderr)", file=sys.stderr)
+        print("three")
+        ```
+
+        ```text title="Output"
+        one
+        two (stderr)
+        three
+        ```
+    ''').assert_outcomes(passed=2)
+
+
+def test_a_block_writing_to_stderr_with_no_output_block_fails(run_page):
+    page = '''
+        ```python
+        import sys
+        n = sys.stderr.write("careful: something happened\\n")
+        ```
+    '''
+    result = run_page(page)
+    result.assert_outcomes(failed=1, passed=1)
+    out = result.stdout.str()
+    assert "page.md:1: the block prints but no output block follows it" in out
+    assert "the block wrote to stderr" in out and "careful: something happened" in out
+
+
+def test_an_output_block_missing_a_stderr_line_fails(run_page):
+    result = run_page('''
+        ```python
+        import logging
+        logging.basicConfig(format="%(levelname)s %(message)s")
+        print("before")
+        ```
+
+        ```text title="Output"
+        before
+        ```
+
+        ```python
+        logging.getLogger("book").warning("the handler set up above writes here")
+        print("after")
+        ```
+
+        ```text title="Output"
+        after
+        ```
+    ''')
+    # the first block passes; the second block's log line (stderr) is missing from its output
+    result.assert_outcomes(failed=1, passed=2)
+    out = result.stdout.str()
+    assert "what the block prints differs from its output block" in out
+    assert "--- actual\nWARNING the handler set up above writes here\nafter" in out
+
+
+# --- no Python goes unrun ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fence, code", [
+    ("```Python", 'print("hi")'),
+    ("```PY", 'print("hi")'),
+    ("```{.Python}", 'print("hi")'),
+    ("```pycon", '>>> print("hi")\nhi'),
+    ("```python-console", '>>> print("hi")\nhi'),
+    ("```ipython", 'print("hi")'),
+    ("```py3", 'print("hi")'),
+    ("```text", '>>> print("hi")\nhi'),
+    ("```", '>>> print("hi")\nhi'),
+    ("```", 'import numpy as np\nprint(np.array(1.0))'),
+])
+def test_python_that_is_not_collected_is_rejected_naming_file_and_line(run_page, fence, code):
+    page = f"# A page\n\nProse.\n\n{fence}\n{code}\n```\n"
+    result = run_page(page)
+    result.assert_outcomes(failed=1)
+    assert re.search(r"page\.md:5: .*(not run|would not run)", result.stdout.str()), result.stdout.str()
+
+
+def test_an_indented_code_block_holding_python_is_rejected(run_page):
+    result = run_page("# A page\n\nProse.\n\n    x = 1\n    print(x)\n")
+    result.assert_outcomes(failed=1)
+    assert "page.md:5: an indented code block holds Python that would not run" in result.stdout.str()
+
+
+@pytest.mark.parametrize("fence", ["```py", "```python3", "```{.py}", "```{ .python title=\"x.py\" }"])
+def test_other_spellings_that_are_collected_are_run_and_checked(run_page, fence):
+    page = f'{fence}\nprint("actual")\n```\n\n```text title="Output"\nexpected\n```\n'
+    result = run_page(page)
+    result.assert_outcomes(failed=1, passed=1)  # the block ran, its output was compared; the page is fine
+    assert "page.md:1: what the block prints differs from its output block" in result.stdout.str()
+
+
+def test_text_and_output_fences_are_left_alone(run_page):
+    run_page('''
+        ```text
+        y = x ** 2 is a formula, not a program
+        ```
+
+        ```python
+        print("a >>> b")
+        ```
+
+        ```text title="Output"
+        a >>> b
+        ```
+    ''').assert_outcomes(passed=2)
+
+
+# --- one clear report per failure ----------------------------------------------------------
+
+
+def test_a_failure_is_reported_once_without_a_chained_runner_error(run_page):
+    page = GOOD.replace("<class '__main__.Variable'>\n1.0", "<class '__main__.Variable'>\n1.5")
+    result = run_page(page)
+    result.assert_outcomes(failed=1, passed=8)
+    out = result.stdout.str()
+    assert "asyncio_runner" not in out
+    assert "During handling of the above exception" not in out
+    assert out.count("what the block prints differs from its output block (Output, line") == 1

@@ -8,13 +8,16 @@ are replayed first (unchecked) so the state is what a reader would have.
 
 from __future__ import annotations
 
+import ast
 import difflib
+import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from pytest_markdown_docs._runners import DefaultRunner, _Runner, register_runner
+from pytest_markdown_docs.plugin import FenceSyntax, extract_fence_tests
 
 import blocks
 from blocks import Block, Page
@@ -30,7 +33,18 @@ class _Session:
     next_index: int = 0
 
 
-_sessions: dict[Path, _Session] = {}
+# The page sessions of the running pytest session; a stack, because a test may run pytest
+# in-process (pytester) inside another run.
+_session_stack: list[dict[Path, _Session]] = [{}]
+
+
+def pytest_sessionstart(session):
+    _session_stack.append({})
+
+
+def pytest_sessionfinish(session):
+    if len(_session_stack) > 1:
+        _session_stack.pop()
 
 
 def _shown_path(path: Path) -> str:
@@ -50,10 +64,11 @@ def _execute(page: Page, block: Block, session: _Session) -> blocks.Run:
 
 def run_in_page(page: Page, block: Block) -> blocks.Run:
     """Run `block` in its page's session, replaying earlier blocks first if needed."""
-    session = _sessions.setdefault(page.path, _Session())
+    sessions = _session_stack[-1]
+    session = sessions.setdefault(page.path, _Session())
     index = page.python_blocks.index(block)
     if index < session.next_index:  # run again (e.g. pytest --lf): start a fresh session
-        session = _sessions[page.path] = _Session()
+        session = sessions[page.path] = _Session()
     for earlier in page.python_blocks[session.next_index:index]:
         _execute(page, earlier, session)
     session.next_index = index + 1
@@ -65,6 +80,16 @@ def _error_report(run: blocks.Run) -> str:
     # keep only the frames from the page on (drop the harness's own frames)
     keep = [lines[0]] + [l for l in lines[1:-1] if "hooks/blocks.py" not in l and "harness/plugin.py" not in l]
     return "".join(keep + lines[-1:])
+
+
+def _stderr_note(run: blocks.Run) -> str:
+    if not run.stderr_lines:
+        return ""
+    return (
+        "\n(the block wrote to stderr; a reader sees those lines in the output, in the order they "
+        "were written, merged with the prints as a terminal shows them:\n  "
+        + "\n  ".join(run.stderr_lines) + ")"
+    )
 
 
 def check_block(page: Page, block: Block) -> None:
@@ -87,7 +112,7 @@ def check_block(page: Page, block: Block) -> None:
         if actual:
             raise BlockFailure(
                 f"{where}: the block prints but no output block follows it.\n"
-                f"Add this right after it (title 실행 결과 / Output):\n" + "\n".join(actual)
+                f"Add this right after it (title 실행 결과 / Output):\n" + "\n".join(actual) + _stderr_note(run)
             )
         return
     expected = blocks.normalize(out.code)
@@ -102,7 +127,7 @@ def check_block(page: Page, block: Block) -> None:
             report += "\n\n" + "\n".join(difflib.unified_diff(expected, actual, "expected", "actual", lineterm=""))
         raise BlockFailure(
             f"{where}: what the block prints differs from its output block ({out.title}, line {out.line})\n"
-            + report
+            + report + _stderr_note(run)
         )
 
 
@@ -112,9 +137,11 @@ class BookRunner(_Runner):
 
     _docstrings = DefaultRunner()
 
-    def runtest(self, test, args):
+    def runtest(self, test, args, **kwargs):
+        # pytest-markdown-docs passes keyword arguments such as asyncio_runner (0.9.2); a runner
+        # that refused them would have every failure chained to a TypeError and run twice
         if test.source_path.suffix == ".py":  # a docstring example: plain execution
-            return self._docstrings.runtest(test, args)
+            return self._docstrings.runtest(test, args, **kwargs)
         page = blocks.read_page(test.source_path)
         check_block(page, page.python_block_at(test.start_line))
 
@@ -129,22 +156,113 @@ def pytest_markdown_docs_markdown_it():
     return blocks.BookMarkdownIt()
 
 
+_PROMPT = re.compile(r"^\s*(>>>|In \[\d*\]:)( |$)", re.MULTILINE)
+
+
+def python_lexer_name(lang: str | None) -> str | None:
+    """The Pygments lexer that highlights `lang` as Python (or a Python session), else None.
+
+    That is what the built page does with the fence: a reader sees Python either way.
+    """
+    if not lang:
+        return None
+    try:
+        from pygments.lexers import get_lexer_by_name
+        from pygments.util import ClassNotFound
+    except ImportError:  # pragma: no cover - Pygments comes with MkDocs
+        return "Python" if lang.lower() in {"py", "python", "python3", "pycon", "ipython"} else None
+    try:
+        lexer = type(get_lexer_by_name(lang))
+    except ClassNotFound:
+        return None
+    names = [c.__name__ for c in lexer.__mro__]
+    if any("Python" in n for n in names) and not any("Traceback" in n for n in names):
+        return lexer.__name__
+    return None
+
+
+def _parses_as_python(code: str) -> bool:
+    """Code a reader would take for Python: it parses and does more than name a value."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    trivial = (ast.Name, ast.Constant, ast.Attribute)
+    return any(not (isinstance(st, ast.Expr) and isinstance(st.value, trivial)) for st in tree.body)
+
+
+def uncollected_python(page_path: Path, text: str) -> list[str]:
+    """Fences and indented blocks that a reader would take for Python but that no test runs."""
+    problems = []
+    where = _shown_path(page_path)
+    for tok in blocks.BookMarkdownIt().parse(text):
+        if tok.type not in ("fence", "code_block") or not tok.map:
+            continue
+        line = tok.map[0] + 1
+        if tok.type == "code_block":
+            if _PROMPT.search(tok.content) or _parses_as_python(tok.content):
+                problems.append(
+                    f"{where}:{line}: an indented code block holds Python that would not run; "
+                    f"write it as a ```python fence (with its output block)"
+                )
+            continue
+        lang, _, _ = blocks.parse_info(tok.info)
+        if lang in blocks.PYTHON_LANGS:
+            continue
+        lexer = python_lexer_name(lang)
+        if lexer is not None:
+            kind = "an interactive session" if "Console" in lexer else "Python"
+            problems.append(
+                f"{where}:{line}: a ```{tok.info.strip()} fence is shown as {kind} but is not run "
+                f"(only ```python, ```py and ```python3, in lower case, are run); write the code as "
+                f"a ```python block followed by its output block"
+            )
+        elif _PROMPT.search(tok.content):
+            problems.append(
+                f"{where}:{line}: the ```{tok.info.strip() or ' (no language)'} fence holds a `>>>` "
+                f"interactive session, which is not run; write the code as a ```python block "
+                f"followed by its output block"
+            )
+        elif not lang and _parses_as_python(tok.content):
+            problems.append(
+                f"{where}:{line}: a fence with no language holds Python that would not run; mark it "
+                f"```python (with its output block), or ```text if it is not code"
+            )
+    return problems
+
+
 class PageStructure(pytest.Item):
-    """Checks what no single block can: output blocks nobody owns, blocks left out."""
+    """Checks what no single block can: output blocks nobody owns, blocks left out, Python not run."""
 
     def runtest(self):
         page = blocks.read_page(self.path)
+        where = _shown_path(page.path)
         problems = [
-            f"{_shown_path(page.path)}:{b.line}: output block ({b.title}) does not directly follow a Python block"
+            f"{where}:{b.line}: output block ({b.title}) does not directly follow a Python block"
             for b in page.orphan_outputs
         ]
         problems += [
-            f"{_shown_path(page.path)}:{b.line}: Python block marked notest; every block of the book runs"
+            f"{where}:{b.line}: Python block marked notest; every block of the book runs"
             for b in page.python_blocks
             if "notest" in b.classes
         ]
+        text = self.path.read_text("utf8")
+        problems += uncollected_python(self.path, text)
+        # what pytest-markdown-docs collects must be exactly the blocks the harness checks
+        collected = {
+            t.start_line for t in extract_fence_tests(
+                self.config.hook.pytest_markdown_docs_markdown_it(), text, 0, self.path,
+                fence_syntax=FenceSyntax(self.config.option.markdowndocs_syntax),
+            )
+        }
+        ours = {b.line for b in page.python_blocks if "notest" not in b.classes}
+        problems += [
+            f"{where}:{line}: the harness and pytest-markdown-docs disagree about this fence "
+            f"({'collected but not a Python block to the harness' if line in collected else 'a Python block that is not collected'})"
+            for line in sorted(collected ^ ours)
+        ]
         if problems:
-            raise BlockFailure("\n".join(problems))
+            raise BlockFailure("\n".join(sorted(set(problems), key=problems.index)))
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, BlockFailure):
