@@ -1,24 +1,48 @@
-"""MkDocs hook: "what changed in this step", a diff of the complete programs of two steps.
+"""MkDocs hook: the complete program of a step, with what changed since the previous step marked.
 
 From step 2 on, the chapter's complete program (the `.standalone` Python block) is compared
-with the program of the nearest earlier step, in the same language, and the unified diff is
-added right after the complete-program admonition, collapsed. Only programs that build the
-library (they define `class Variable`) take part: step 5's program is a NumPy-only calculation,
-so it gets no diff and step 6 is compared with step 4. Generated at every build, never by hand.
+with the program of the nearest earlier step, in the same language. The lines that are new or
+changed are highlighted in the listing itself, with pymdownx.highlight's `hl_lines` (Python
+colours, full-width bands); a sentence before the listing says what the bands mean, and the
+earlier step's lines that were changed or removed are listed compactly after its output.
+
+Only code counts: a line's comment and trailing spaces are dropped before comparing, and blank or
+comment-only lines take no part, so rewording a comment or adding a blank line marks nothing.
+The comparison is difflib's `SequenceMatcher` (longest common runs first, no junk heuristic) on
+those code lines, each qualified by the `class`/`def` it sits in: a new `backward` whose body is
+`raise NotImplementedError()` is new as a whole, and is not paired with the same `raise` under
+the old `forward`. Only programs that build the library (they define `class Variable`) take part:
+step 5's program is a NumPy-only calculation, so it gets no marks and step 6 is compared with
+step 4. Generated at every build from the pages, never by hand; the harness runs the source
+pages, which this hook does not touch.
 """
 
 from __future__ import annotations
 
 import difflib
+import io
 import re
+import tokenize
+from dataclasses import dataclass
 from pathlib import Path
 
 import blocks
 
 _STEP = re.compile(r"^step(\d\d)\.(ko|en)\.md$")
-TITLES = {
-    "ko": '??? abstract "{prev}단계에서 바뀐 코드"',
-    "en": '??? abstract "What changed since step {prev}"',
+
+INTRO = {
+    "ko": "색으로 강조한 줄은 [{prev}단계 전체 코드]({link})에 없던 줄이거나 바뀐 줄입니다"
+          " (주석과 빈 줄의 변화는 치지 않습니다).",
+    "en": "Highlighted lines are new or changed since [the complete program of step {prev}]({link})"
+          " (changes to comments and blank lines do not count).",
+}
+REMOVED_TITLE = {
+    "ko": "{prev}단계 코드에서 바뀌거나 빠진 줄",
+    "en": "Lines of step {prev} changed or removed",
+}
+NOTHING_REMOVED = {
+    "ko": "{prev}단계 코드에서 빠진 줄은 없습니다.",
+    "en": "No line of step {prev} was removed.",
 }
 
 
@@ -40,23 +64,113 @@ def earlier_program(step: int, lang: str, docs_dir: Path) -> tuple[int, blocks.B
     return None
 
 
-def program_diff(old: blocks.Block, new: blocks.Block, old_name: str, new_name: str) -> str:
-    return "\n".join(
-        difflib.unified_diff(
-            old.code.rstrip("\n").split("\n"), new.code.rstrip("\n").split("\n"),
-            old.title or old_name, new.title or new_name, lineterm="", n=3,
-        )
-    )
+# --- comparing two programs ---------------------------------------------------------------------
 
 
-def _end_of_container(lines: list[str], after: int) -> int:
-    """Index of the first line after `after` that is no longer indented container content."""
-    i = after
-    while i < len(lines) and (not lines[i].strip() or lines[i].startswith("    ")):
-        i += 1
-    while i > after and not lines[i - 1].strip():
-        i -= 1
-    return i
+def code_lines(code: str) -> list[tuple[int, str]]:
+    """(1-based line number, the line without comment and trailing spaces) for each line of code.
+
+    Blank and comment-only lines are left out. Comments are found with `tokenize`, so a `#`
+    inside a string stays.
+    """
+    lines = code.split("\n")
+    cut: dict[int, int] = {}  # row -> column where its comment starts
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type == tokenize.COMMENT:
+                cut[tok.start[0]] = tok.start[1]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass  # code that does not tokenize: compare its lines as they are
+    result = []
+    for number, line in enumerate(lines, 1):
+        text = line[: cut.get(number, len(line))].rstrip()
+        if text.strip():
+            result.append((number, text))
+    return result
+
+
+@dataclass
+class Changes:
+    added: list[int]  # line numbers in the new program that are new or changed
+    removed: list[tuple[int, str]]  # (line number, text) of old lines changed or removed
+
+
+_HEADER = re.compile(r"^(\s*)(?:async\s+def|def|class)\s+(\w+)")
+
+
+def scoped(lines: list[tuple[int, str]]) -> list[str]:
+    """Each code line prefixed with the `class`/`def` names it sits in: `Function.backward|    raise ...`."""
+    stack: list[tuple[int, str]] = []  # (indent, name) of the enclosing headers
+    keys = []
+    for _, text in lines:
+        indent = len(text) - len(text.lstrip())
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        keys.append(".".join(name for _, name in stack) + "|" + text)
+        header = _HEADER.match(text)
+        if header:
+            stack.append((indent, header.group(2)))
+    return keys
+
+
+def compare(old: str, new: str) -> Changes:
+    """What changed from program `old` to program `new`, counting code lines only."""
+    a, b = code_lines(old), code_lines(new)
+    matcher = difflib.SequenceMatcher(None, scoped(a), scoped(b), autojunk=False)
+    added: list[int] = []
+    removed: list[tuple[int, str]] = []
+    old_lines = old.split("\n")
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        added += [n for n, _ in b[j1:j2]]
+        removed += [(n, old_lines[n - 1].rstrip()) for n, _ in a[i1:i2]]
+    return Changes(added, removed)
+
+
+def line_ranges(numbers: list[int]) -> str:
+    """`[3, 4, 5, 9]` -> `"3-5 9"`, the form `hl_lines` takes."""
+    parts: list[str] = []
+    start = prev = None
+    for n in sorted(numbers):
+        if prev is not None and n == prev + 1:
+            prev = n
+            continue
+        if start is not None:
+            parts.append(f"{start}-{prev}" if prev != start else f"{start}")
+        start = prev = n
+    if start is not None:
+        parts.append(f"{start}-{prev}" if prev != start else f"{start}")
+    return " ".join(parts)
+
+
+def removed_listing(removed: list[tuple[int, str]]) -> list[str]:
+    """The removed lines, runs of consecutive lines kept together, a blank line between runs.
+
+    Each run is dedented by what its lines share, so a method body does not start far right.
+    """
+    runs: list[list[tuple[int, str]]] = []
+    for n, text in removed:
+        if runs and n == runs[-1][-1][0] + 1:
+            runs[-1].append((n, text))
+        else:
+            runs.append([(n, text)])
+    out: list[str] = []
+    for run in runs:
+        indent = min(len(t) - len(t.lstrip()) for _, t in run if t.strip())
+        if out:
+            out.append("")
+        out += [t[indent:] for _, t in run]
+    return out
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+_FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<ticks>`{3,}|~{3,})\{(?P<info>.*)\}\s*$")
+
+
+def _indented(lines: list[str], indent: str) -> list[str]:
+    return [indent + line if line else "" for line in lines]
 
 
 def add_changes(markdown: str, src_name: str, docs_dir: Path) -> str:
@@ -69,13 +183,31 @@ def add_changes(markdown: str, src_name: str, docs_dir: Path) -> str:
     if found is None:
         return markdown
     prev, old = found
-    diff = program_diff(old, new, f"step{prev:02d}.{lang}.md", src_name)
-    last = new.output or new
+    changes = compare(old.code.rstrip("\n"), new.code.rstrip("\n"))
+
     lines = markdown.split("\n")
-    at = _end_of_container(lines, last.end_line)
-    fence = "\n".join("    " + line if line else "" for line in diff.split("\n"))
-    section = ["", TITLES[lang].format(prev=prev), "", "    ```diff", fence, "    ```", ""]
-    return "\n".join(lines[:at] + section + lines[at:])
+    opening = lines[new.line - 1]
+    fence = _FENCE_OPEN.match(opening)
+    if fence is None:
+        raise ValueError(f"{src_name}:{new.line}: the complete program's fence is not in brace form")
+    indent, ticks = fence.group("indent"), fence.group("ticks")
+    if changes.added:
+        opening = f'{indent}{ticks}{{{fence.group("info")} hl_lines="{line_ranges(changes.added)}"}}'
+
+    intro = INTRO[lang].format(prev=prev, link=f"step{prev:02d}.md")
+    after = (new.output or new).end_line  # index of the line after the program (or its output)
+    if changes.removed:
+        title = REMOVED_TITLE[lang].format(prev=prev)
+        listing = [f'{ticks}{{.python .changes-removed title="{title}"}}',
+                   *removed_listing(changes.removed), ticks]
+    else:
+        listing = [NOTHING_REMOVED[lang].format(prev=prev)]
+    return "\n".join(
+        lines[: new.line - 1]
+        + _indented([intro, ""], indent) + [opening] + lines[new.line: after]
+        + [""] + _indented(listing, indent)
+        + lines[after:]
+    )
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
