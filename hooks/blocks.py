@@ -330,7 +330,16 @@ def run_block(code: str, namespace: dict, filename: str = "<block>", first_line:
     Line numbers in tracebacks point into the page: `first_line` is the page line of the
     block's first code line. A namespace from `new_session()` runs as `sys.modules["__main__"]`.
     """
-    tree = ast.parse(code, filename)
+    try:
+        tree = ast.parse(code, filename)
+    except SyntaxError as exc:  # what a reader pasting the block sees, at the page's line
+        if exc.lineno is not None:
+            if not (exc.text or "").strip() and 0 < exc.lineno <= len(code.split("\n")):
+                exc.text = code.split("\n")[exc.lineno - 1] + "\n"
+            exc.lineno += first_line - 1
+            if exc.end_lineno is not None:
+                exc.end_lineno += first_line - 1
+        return Run("", exc, traceback.format_exception_only(type(exc), exc)[-1].rstrip("\n"))
     ast.increment_lineno(tree, first_line - 1)
     trailing = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):

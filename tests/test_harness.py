@@ -495,11 +495,46 @@ def test_text_and_output_fences_are_left_alone(run_page):
 # --- one clear report per failure ----------------------------------------------------------
 
 
-def test_a_failure_is_reported_once_without_a_chained_runner_error(run_page):
+class _FailureRecorder:
+    """Keeps the exception of every failing test of an in-process run."""
+
+    def __init__(self):
+        self.exceptions = []
+
+    def pytest_exception_interact(self, node, call, report):
+        self.exceptions.append(call.excinfo.value)
+
+
+def test_a_failure_is_reported_once_without_a_chained_runner_error(pytester):
+    # pytest-markdown-docs 0.9.2 calls runtest(..., asyncio_runner=...); a runner that refused the
+    # keyword raised TypeError first, and every failure came chained to it (shown by --pdb, junit
+    # chains, IDEs) after the block had been called twice
     page = GOOD.replace("<class '__main__.Variable'>\n1.0", "<class '__main__.Variable'>\n1.5")
-    result = run_page(page)
+    pytester.makefile(".md", page=page_text(page))
+    recorder = _FailureRecorder()
+    result = pytester.runpytest_inprocess(
+        "-p", "tests.harness.plugin", "--markdown-docs", "--markdown-docs-syntax=superfences",
+        "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "page.md", plugins=[recorder],
+    )
     result.assert_outcomes(failed=1, passed=8)
     out = result.stdout.str()
     assert "asyncio_runner" not in out
-    assert "During handling of the above exception" not in out
     assert out.count("what the block prints differs from its output block (Output, line") == 1
+    [exc] = recorder.exceptions
+    assert exc.__context__ is None and exc.__cause__ is None, repr(exc.__context__)
+
+
+def test_a_syntax_error_points_at_its_page_line(run_page):
+    page = '''
+        Prose.
+
+        ```python
+        x = 1
+        print(x
+        ```
+    '''
+    result = run_page(page)
+    result.assert_outcomes(failed=1, passed=1)
+    out = result.stdout.str()
+    assert f'page.md", line {line_of(page, "print(x")}' in out
+    assert "SyntaxError: '(' was never closed" in out

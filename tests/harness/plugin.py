@@ -76,6 +76,8 @@ def run_in_page(page: Page, block: Block) -> blocks.Run:
 
 
 def _error_report(run: blocks.Run) -> str:
+    if isinstance(run.error, SyntaxError):  # the block did not start: no frames to show
+        return "".join(traceback.format_exception_only(type(run.error), run.error))
     lines = traceback.format_exception(run.error)
     # keep only the frames from the page on (drop the harness's own frames)
     keep = [lines[0]] + [l for l in lines[1:-1] if "hooks/blocks.py" not in l and "harness/plugin.py" not in l]
