@@ -1,4 +1,13 @@
-"""MkDocs hook: glossary terms in the text show their other-language term on hover and focus.
+"""MkDocs hook: glossary terms show their other-language term; Korean line breaking; page-language UI.
+
+Three passes over every page's HTML, all about reading it:
+
+- `keep_together`: inline math, inline code or a number stays on its line with the Korean
+  particle or the punctuation right after it (`$n$개`, `` `x`는 ``, `8.0e-05까지`, `$x$,`);
+  `docs/assets/book.css` gives the wrapping `<span class="nobr">` `white-space: nowrap`.
+- `mark_outputs` gives output blocks (a fence titled 실행 결과 / Output) the class `output`, and
+  `translate_interface` puts the heading permalinks' tooltip in the page's language.
+- Glossary terms, below.
 
 The pairs come from the glossary tables themselves (`docs/glossary.ko.md`, `.en.md`), whose
 rows start with `<span id="anchor">term</span> | other-language term |`. On every other page,
@@ -23,6 +32,73 @@ _TAG = re.compile(r"(<[^>]+>)")
 _TAG_NAME = re.compile(r"^</?\s*([a-zA-Z0-9-]+)")
 _GLOSSARY_LINK = re.compile(r'<a href="([^"]*glossary/#([\w-]+))"')
 _HANGUL = "\uac00-\ud7a3"
+
+# --- keeping units on one line ----------------------------------------------------------------
+
+# What must not start a line: a Korean particle (any Hangul right after the unit, no space) or
+# closing punctuation.
+_TAIL = rf"(?:[{_HANGUL}]+[,.:;!?)\]’”」]*|[,.:;!?)\]’”」%]+[{_HANGUL}]*)"
+_INLINE_UNIT = re.compile(
+    r'(?:<span class="math-inline"[^>]*>(?:(?!</math>).)*</math></span>|<code(?:\s[^>]*)?>(?:(?!</?code).)*?</code>)'
+    + f"(?={_TAIL})",
+    re.S,
+)
+# A number with a decimal point, sign or exponent, plus what sticks to it: 8.0e-05, −1.5, 10^-4
+_NUMBER = re.compile(rf"(?<![\w.])[-−+]?\d+(?:[.,]\d+)*(?:[eE][-−+]?\d+)?{_TAIL}?")
+_TAIL_AT_START = re.compile(_TAIL)
+_TEXT_SKIP = {"code", "pre", "script", "style", "math", "svg", "textarea"}
+
+
+def _wrap_numbers(text: str) -> str:
+    def number(m: re.Match) -> str:
+        token = m.group(0)
+        if not re.search(rf"[-−+eE]|\d[{_HANGUL},.:;!?)%]", token):
+            return token  # 4 or 1.5 breaks nowhere: only signs, exponents and what follows a number can
+        return f'<span class="nobr">{token}</span>'
+
+    return _NUMBER.sub(number, text)
+
+
+def keep_together(content: str) -> str:
+    """Wrap inline math or code with the particle or punctuation after it, and numbers, in nobr spans."""
+    out, pos = [], 0
+    for m in _INLINE_UNIT.finditer(content):
+        tail = _TAIL_AT_START.match(content, m.end())
+        out += [content[pos:m.start()], '<span class="nobr">', m.group(0), tail.group(0), "</span>"]
+        pos = tail.end()
+    out.append(content[pos:])
+    content = "".join(out)
+
+    parts, skip = [], 0
+    for part in _TAG.split(content):
+        if part.startswith("<"):
+            name = _TAG_NAME.match(part)
+            if name and name.group(1).lower() in _TEXT_SKIP and not part.endswith("/>"):
+                skip += -1 if part.startswith("</") else 1
+            parts.append(part)
+        elif skip == 0 and part:
+            parts.append(_wrap_numbers(part))
+        else:
+            parts.append(part)
+    return "".join(parts)
+
+
+# --- output blocks and interface text -----------------------------------------------------------
+
+OUTPUT_TITLES = ("실행 결과", "Output")
+_OUTPUT_BLOCK = re.compile(r'<div class="([^"]*\bhighlight\b[^"]*)">(<span class="filename">(?:%s)</span>)'
+                           % "|".join(map(re.escape, OUTPUT_TITLES)))
+PERMALINK_TITLES = {"ko": "이 절로 바로 가는 링크", "en": "Link to this section"}
+
+
+def mark_outputs(content: str) -> str:
+    return _OUTPUT_BLOCK.sub(lambda m: f'<div class="{m.group(1)} output">{m.group(2)}', content)
+
+
+def translate_interface(content: str, lang: str) -> str:
+    """The toc extension's permalink tooltip (one string for the whole site) in the page's language."""
+    title = html.escape(PERMALINK_TITLES.get(lang, PERMALINK_TITLES["en"]), quote=True)
+    return content.replace('title="Permanent link"', f'title="{title}"')
 
 
 @dataclass(frozen=True)
@@ -111,6 +187,7 @@ def on_config(config):
 def on_page_content(content: str, page, config, files) -> str:
     name = Path(page.file.src_uri).name
     lang = "en" if name.endswith(".en.md") else "ko"
-    if name.startswith("glossary.") or not _terms.get(lang):
-        return content
-    return annotate(content, _terms[lang], lang)
+    content = translate_interface(mark_outputs(content), lang)
+    if not name.startswith("glossary.") and _terms.get(lang):
+        content = annotate(content, _terms[lang], lang)
+    return keep_together(content)

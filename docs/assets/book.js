@@ -1,0 +1,124 @@
+/* The book's small script (loaded by overrides/main.html on every page).
+   - The language switcher keeps the reader's section: the #fragment (or, without one, the
+     section on screen) is carried to the other language, whose headings have the same ids.
+   - A box that scrolls sideways (equation, table, code, figure) is marked with data-scrolls,
+     which book.css draws as edge shadows, plus a note under equations and tables.
+   - A figure drawn smaller than three quarters of its size (phones) opens full size on tap. */
+(() => {
+  "use strict"
+  const ko = (document.documentElement.lang || "").startsWith("ko")
+  const TEXT = ko
+    ? { scroll: "← 옆으로 밀어서 보기 →", enlarge: "그림 크게 보기", close: "닫기" }
+    : { scroll: "← scroll sideways →", enlarge: "Show the figure full size", close: "Close" }
+
+  /* --- the language switcher ------------------------------------------------------------ */
+  function section() {
+    if (location.hash.length > 1) return location.hash
+    let id = ""
+    for (const h of document.querySelectorAll("article h2[id], article h3[id]")) {
+      if (h.getBoundingClientRect().top > window.innerHeight * 0.3) break
+      id = h.id
+    }
+    return id ? "#" + encodeURIComponent(id) : ""
+  }
+  function carry(event) {
+    const link = event.target.closest && event.target.closest("a.md-select__link[hreflang]")
+    if (!link) return
+    const url = new URL(link.getAttribute("href"), location.href)
+    url.hash = section()
+    link.href = url.href
+  }
+  for (const type of ["click", "auxclick", "pointerdown", "focusin", "contextmenu"])
+    document.addEventListener(type, carry, true)
+
+  /* --- boxes that scroll sideways ------------------------------------------------------- */
+  const SCROLLERS = ".md-typeset .math-display, .md-typeset .md-typeset__scrollwrap, " +
+    ".md-typeset pre > code, .md-typeset .dezero-figure, .md-typeset .highlight.output pre > code"
+  const NOTED = ".math-display, .md-typeset__scrollwrap"
+  function markScrollers() {
+    for (const box of document.querySelectorAll(SCROLLERS)) {
+      const scrolls = box.scrollWidth > box.clientWidth + 1
+      const note = box.nextElementSibling && box.nextElementSibling.classList.contains("dz-scroll-note")
+        ? box.nextElementSibling : null
+      if (scrolls) {
+        box.setAttribute("data-scrolls", "")
+        if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0") // keyboard scrolling
+        if (!note && box.matches(NOTED)) {
+          const p = document.createElement("span")
+          p.className = "dz-scroll-note"
+          p.setAttribute("aria-hidden", "true")
+          p.textContent = TEXT.scroll
+          box.after(p)
+        }
+      } else {
+        box.removeAttribute("data-scrolls")
+        if (note) note.remove()
+      }
+    }
+  }
+
+  /* --- figures that open full size ------------------------------------------------------ */
+  let dialog = null
+  function openFigure(figure) {
+    if (!dialog) {
+      dialog = document.createElement("dialog")
+      dialog.className = "dz-figure-dialog"
+      dialog.addEventListener("click", e => { if (e.target === dialog) dialog.close() })
+      document.body.append(dialog)
+    }
+    const svg = figure.querySelector("svg").cloneNode(true)
+    for (const el of svg.querySelectorAll("[id]")) if (el.tagName !== "clipPath") el.removeAttribute("id")
+    svg.removeAttribute("aria-labelledby")
+    svg.setAttribute("aria-label", figure.querySelector("svg title")?.textContent || "")
+    const close = document.createElement("button")
+    close.type = "button"
+    close.className = "dz-figure-close md-button"
+    close.textContent = TEXT.close
+    close.addEventListener("click", () => dialog.close())
+    const body = document.createElement("div")
+    body.className = "dz-figure-full"
+    body.append(svg)
+    const caption = figure.querySelector("figcaption")
+    dialog.replaceChildren(close, body)
+    if (caption) dialog.append(caption.cloneNode(true))
+    dialog.setAttribute("aria-label", caption ? caption.textContent : TEXT.enlarge)
+    dialog.showModal()
+  }
+  function markFigures() {
+    for (const figure of document.querySelectorAll(".md-typeset .dezero-figure")) {
+      const svg = figure.querySelector("svg.dz-svg")
+      if (!svg) continue
+      const natural = parseFloat(svg.getAttribute("width"))
+      const small = svg.getBoundingClientRect().width < natural * 0.75
+      let button = figure.querySelector(".dz-figure-open")
+      if (small && !button) {
+        button = document.createElement("button")
+        button.type = "button"
+        button.className = "dz-figure-open"
+        button.setAttribute("aria-label", TEXT.enlarge)
+        button.title = TEXT.enlarge
+        button.addEventListener("click", () => openFigure(figure))
+        svg.addEventListener("click", () => figure.hasAttribute("data-small") && openFigure(figure))
+        figure.prepend(button)
+      }
+      figure.toggleAttribute("data-small", small)
+    }
+  }
+
+  function update() {
+    markFigures()
+    markScrollers()
+  }
+  let pending = 0
+  window.addEventListener("resize", () => {
+    cancelAnimationFrame(pending)
+    pending = requestAnimationFrame(update)
+  })
+  document.addEventListener("toggle", update, true) // a <details> opened: its boxes have sizes now
+  document.addEventListener("change", update, true) // a content tab switched
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", update)
+  else update()
+  // fonts change widths: check again once they are in
+  if (document.fonts) document.fonts.ready.then(update)
+  window.addEventListener("load", update)
+})()
