@@ -212,3 +212,19 @@ def add_changes(markdown: str, src_name: str, docs_dir: Path) -> str:
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
     return add_changes(markdown, Path(page.file.src_uri).name, Path(config["docs_dir"]))
+
+
+_MARKED_CODE = re.compile(r'(<pre><span></span><code>)((?:(?!</code>).)*?<span class="hll">.*?)(</code></pre>)', re.S)
+
+
+def full_width_bands(html: str) -> str:
+    """Wrap the lines of a listing with highlighted lines in `<span class="dz-lines">`.
+
+    The stylesheet (assets/a11y.css) makes that span as wide as the longest line, so a band
+    spans the whole listing, also where a long line makes the listing scroll sideways.
+    """
+    return _MARKED_CODE.sub(r'\1<span class="dz-lines">\2</span>\3', html)
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    return full_width_bands(html)
