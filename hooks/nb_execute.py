@@ -1,0 +1,261 @@
+"""Running the chapter notebooks (used by hooks/notebooks.py): fresh kernels, and a cache.
+
+- A kernel is always the interpreter that runs the build (`sys.executable -m ipykernel_launcher`),
+  whatever kernelspec `python3` resolves to on the machine.
+- It starts in the repository root, which is also on its `PYTHONPATH` (as `pip install -e .`
+  would), so `from dezero import ...` is the in-repo package.
+- Several notebooks run at once, in a thread of their own, as soon as they are known.
+- A content-addressed cache keeps the outputs of each run, keyed by everything they depend on:
+  the code cells, the kernel's options, the source of `dezero`, the interpreter, NumPy and
+  IPython versions, the CPU features NumPy dispatches to and NumPy's dispatch settings. A
+  changed input gives a new key, so an entry is never stale. `DEZERO_NOTEBOOK_CACHE=off` turns
+  it off; `DEZERO_NOTEBOOK_CACHE=<folder>` puts it elsewhere.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+
+import nbformat
+
+from nb_derive import RAISES_TAG, error_line
+
+CACHE_ENV = "DEZERO_NOTEBOOK_CACHE"
+_CACHE_ENTRIES = 400  # the oldest entries beyond this many are removed
+
+
+def kernel_env(root: Path | str) -> dict[str, str]:
+    """The kernel's environment: the build's, with the repository root on `PYTHONPATH`."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # no debugger notice on stderr
+    return env
+
+
+def kernel_argv() -> list[str]:
+    """The command that starts a kernel: the build's own interpreter."""
+    return [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+def _kernel_specs():
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+
+    class BuildInterpreter(KernelSpecManager):
+        """Every kernel name resolves to the interpreter running the build."""
+
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            return KernelSpec(argv=kernel_argv(), display_name=f"Python ({sys.executable})",
+                              language="python", resource_dir=tempfile.gettempdir())
+
+    return BuildInterpreter()
+
+
+async def execute_notebook(
+    nb: nbformat.NotebookNode,
+    root: Path | str,
+    workdir: Path | str,
+    *,
+    allow_errors: bool = True,
+    extra_arguments: tuple[str, ...] = (),
+) -> nbformat.NotebookNode:
+    """Run `nb` top to bottom in a fresh kernel, in place, as Jupyter's "Run All" would.
+
+    With `allow_errors=False` an error stops the run (nbclient's `CellExecutionError`) unless
+    its cell is tagged `raises-exception`, as in Jupyter.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+
+    options = {"kernel_name": "python3", "kernel_spec_manager": _kernel_specs()}
+    if os.name == "posix":
+        # IPC sockets: nothing listens on the network (and ipykernel does not warn about it)
+        sockets = Path(tempfile.mkdtemp(prefix="k", dir=workdir))
+        km = AsyncKernelManager(transport="ipc", ip=str(sockets / "kernel"), **options)
+    else:
+        km = AsyncKernelManager(**options)
+    client = NotebookClient(
+        nb,
+        km=km,
+        timeout=600,
+        allow_errors=allow_errors,
+        record_timing=False,
+        coalesce_streams=True,  # one output per stream, as Jupyter shows it (prints arrive in pieces)
+        extra_arguments=list(extra_arguments),
+        resources={"metadata": {"path": str(root)}},
+    )
+    try:
+        await client.async_execute(env=kernel_env(root))
+    finally:  # nbclient cleans up only a kernel it started itself: stop ours and close its sockets
+        if client.kc is not None:
+            client.kc.stop_channels()
+        if km.has_kernel:
+            await km.shutdown_kernel(now=True)
+        km.context.destroy(linger=0)
+    return nb
+
+
+def parallelism() -> int:
+    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+
+
+# --- the cache ---------------------------------------------------------------------------------
+
+
+def cache_dir() -> Path | None:
+    setting = os.environ.get(CACHE_ENV, "")
+    if setting.lower() in ("0", "off", "no", "false"):
+        return None
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "dezero-step-by-step" / "notebooks"
+
+
+def _numpy_dispatch() -> dict:
+    try:
+        import numpy as np
+    except ImportError:
+        return {}
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # NumPy 1.x
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__ as features
+        except ImportError:
+            features = {}
+    return {
+        "numpy": np.__version__,
+        "enabled": sorted(k for k, v in features.items() if v),
+        "env": {k: v for k, v in os.environ.items() if k.startswith("NPY_")},
+    }
+
+
+def environment_fingerprint(root: Path | str) -> str:
+    """Everything a notebook's outputs depend on apart from its own code."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def ver(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    h = hashlib.sha256()
+    h.update(json.dumps({
+        "python": sys.version, "executable": sys.executable, "machine": platform.machine(),
+        "system": platform.system(), "dispatch": _numpy_dispatch(),
+        "packages": {n: ver(n) for n in ("ipykernel", "ipython", "nbclient", "jupyter-client")},
+    }, sort_keys=True).encode())
+    package = Path(root) / "dezero"
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def cache_key(nb: nbformat.NotebookNode, fingerprint: str, extra_arguments: tuple[str, ...] = ()) -> str:
+    """The key of `nb`'s outputs: its code cells in order, the kernel's options, the environment."""
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    return hashlib.sha256(json.dumps([code, list(extra_arguments), fingerprint]).encode()).hexdigest()
+
+
+def _code(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def load_cached(nb: nbformat.NotebookNode, key: str) -> nbformat.NotebookNode | None:
+    """A copy of `nb` with the outputs stored under `key`, or None."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        stored = json.loads((folder / f"{key}.json").read_text("utf8"))
+    except (OSError, ValueError):
+        return None
+    copy = nbformat.from_dict(nb)
+    cells = _code(copy)
+    if len(stored.get("cells", [])) != len(cells):
+        return None
+    for cell, (count, outputs) in zip(cells, stored["cells"]):
+        cell.execution_count = count
+        cell.outputs = [nbformat.from_dict(o) for o in outputs]
+    return copy
+
+
+def store(nb: nbformat.NotebookNode, key: str) -> None:
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        data = json.dumps({"cells": [[c.get("execution_count"), c.get("outputs", [])] for c in _code(nb)]})
+        tmp = folder / f".{key}.{os.getpid()}.tmp"
+        tmp.write_text(data, "utf8")
+        tmp.replace(folder / f"{key}.json")
+        entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        for old in entries[:-_CACHE_ENTRIES]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+# --- several at once ---------------------------------------------------------------------------
+
+
+def execute_in_background(
+    notebooks: dict[object, nbformat.NotebookNode], root: Path | str, workdir: Path | str,
+    *, keys: dict[object, str] | None = None, **options,
+) -> dict[object, Future]:
+    """Start running the notebooks (several at once, in a thread); a future for each key.
+
+    With `keys` (cache keys per notebook), a cached run is served at once and a new run is stored.
+    """
+    futures: dict[object, Future] = {key: Future() for key in notebooks}
+    keys = keys or {}
+    todo = {}
+    for name, nb in notebooks.items():
+        cached = load_cached(nb, keys[name]) if name in keys else None
+        if cached is not None:
+            futures[name].set_result(cached)
+        else:
+            todo[name] = nb
+
+    async def run_all() -> None:
+        gate = asyncio.Semaphore(parallelism())
+
+        async def one(name: object, nb: nbformat.NotebookNode) -> None:
+            async with gate:
+                try:
+                    done = await execute_notebook(nb, root, workdir, **options)
+                except BaseException as exc:  # handed to whoever waits for this notebook
+                    futures[name].set_exception(exc)
+                    return
+                if name in keys:
+                    store(done, keys[name])
+                futures[name].set_result(done)
+
+        await asyncio.gather(*(one(name, nb) for name, nb in todo.items()))
+
+    if todo:
+        threading.Thread(target=asyncio.run, args=(run_all(),), name="notebooks", daemon=True).start()
+    return futures
+
+
+def unexpected_errors(nb: nbformat.NotebookNode) -> list[str]:
+    """`ename: evalue` of errors in cells not tagged `raises-exception`."""
+    found = []
+    for n, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or RAISES_TAG in cell.metadata.get("tags", []):
+            continue
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                found.append(f"code cell {n + 1}: {error_line(out)}")
+    return found
