@@ -30,6 +30,7 @@ _BEGIN = re.compile(r"\\begin\{([^}]*)\}")
 
 _LIMIT_OPERATORS = {"lim", "max", "min", "sup", "inf"}
 _PRIMES = {"\u2032", "\u2033", "\u2034"}
+_SLASHES = {"/", "\u2215"}
 _XMLNS = ' xmlns="http://www.w3.org/1998/Math/MathML"'
 
 
@@ -43,6 +44,7 @@ def _typeset(mathml: str, display: bool) -> str:
     A prime follows its letter as an operator (<mi>f</mi><mo>′</mo>): as a superscript Chromium
     draws it tiny, high, and with a gap before "(x)"; the prime glyph is already raised.
     In display math, lim takes its limit underneath (<munder>), as TeX sets it.
+    A slash is ordinary, as in TeX: `1/h` is set tight, without the space of a binary operator.
     """
     root = ET.fromstring(mathml.replace(_XMLNS, "", 1))
     for parent in list(root.iter()):
@@ -52,6 +54,9 @@ def _typeset(mathml: str, display: bool) -> str:
                 kids[1].tag = "mo"
                 at = list(parent).index(el)  # earlier replacements have shifted the siblings
                 parent[at:at + 1] = kids
+            elif el.tag == "mo" and el.text in _SLASHES and not len(el):
+                el.set("lspace", "0")
+                el.set("rspace", "0")
             elif display and el.tag == "msub" and kids and kids[0].tag == "mo" and kids[0].text in _LIMIT_OPERATORS:
                 el.tag = "munder"
     return ET.tostring(root, encoding="unicode").replace("<math ", f"<math{_XMLNS} ", 1)

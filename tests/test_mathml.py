@@ -73,3 +73,9 @@ def test_several_primes_keep_the_order_of_the_formula():
     body = out.replace('<mo stretchy="false">', "<mo>")
     assert ("<mi>f</mi><mo>\u2034</mo><mo>(</mo><mi>x</mi><mo>)</mo><mo>+</mo>"
             "<mi>C</mi><mo>\u2032</mo><mo>(</mo><mi>b</mi>") in body
+
+
+def test_a_slash_is_set_tight_as_in_print():
+    out = mathml.tex_to_mathml(r"1/h + 10^{-16}/h", display=False)
+    assert out.count('<mo lspace="0" rspace="0">/</mo>') == 2, out
+    assert "<mo>+</mo>" in out  # other operators keep their spacing
