@@ -1,8 +1,9 @@
-"""The Korean and English page of each chapter hold the same code and the same outputs."""
+"""The Korean and English page of each chapter hold the same code, outputs and heading ids."""
 
 from __future__ import annotations
 
 import io
+import re
 import tokenize
 from pathlib import Path
 
@@ -74,3 +75,83 @@ def test_parity_check_catches_a_difference():
     sig = lambda text: [s for s in map(signature, blocks.parse_page(text).blocks) if s]
     assert sig(page) == sig(same)
     assert sig(page) != sig(changed)
+
+
+# --- heading ids ---------------------------------------------------------------------------------
+# Every ## / ### heading of a chapter carries an explicit id, kebab-case English, and the two
+# languages have the same ids in the same order: `## 5.2 연쇄 법칙 {#chain-rule}` and
+# `## 5.2 The chain rule {#chain-rule}`. Links into sections then survive edits and translation.
+
+ALL_CHAPTERS = sorted(DOCS.glob("step*.ko.md")) + sorted(DOCS.glob("step*.en.md"))
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_HEADING = re.compile(r"^(#{2,3})\s+(.*?)\s*#*\s*$")
+_EXPLICIT_ID = re.compile(r"\{\s*#([^\s}]+)[^}]*\}$")
+KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def headings(text: str) -> list[tuple[int, int, str, str | None]]:
+    """(line, level, title, explicit id or None) of every ## and ### heading outside code fences."""
+    found, fence = [], None
+    for number, line in enumerate(text.split("\n"), 1):
+        m = _FENCE.match(line)
+        if m:
+            mark = m.group(1)
+            if fence is None:
+                fence = mark
+            elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark):]:
+                fence = None
+            continue
+        if fence is not None:
+            continue
+        h = _HEADING.match(line)
+        if h:
+            title = h.group(2)
+            anchor = _EXPLICIT_ID.search(title)
+            found.append((number, len(h.group(1)), title, anchor.group(1) if anchor else None))
+    return found
+
+
+def heading_problems(text: str) -> list[str]:
+    """Headings without an explicit kebab-case id, and ids used twice on the page."""
+    problems, seen = [], set()
+    for line, _, title, anchor in headings(text):
+        if anchor is None:
+            problems.append(f"line {line}: heading {title!r} has no explicit id {{#...}}")
+        elif not KEBAB.fullmatch(anchor):
+            problems.append(f"line {line}: id {anchor!r} is not kebab-case English (a-z, 0-9, -)")
+        elif anchor in seen:
+            problems.append(f"line {line}: id {anchor!r} is used twice")
+        seen.add(anchor)
+    return problems
+
+
+def heading_outline(text: str) -> list[tuple[int, str | None]]:
+    return [(level, anchor) for _, level, _, anchor in headings(text)]
+
+
+@pytest.mark.parametrize("page", ALL_CHAPTERS, ids=lambda p: p.name)
+def test_every_heading_has_an_explicit_kebab_case_id(page: Path):
+    problems = heading_problems(page.read_text("utf8"))
+    assert not problems, f"{page.name}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("ko", CHAPTERS, ids=lambda p: p.name.removesuffix(".ko.md"))
+def test_same_heading_ids_in_the_same_order(ko: Path):
+    en = ko.with_name(ko.name.replace(".ko.md", ".en.md"))
+    ko_ids, en_ids = heading_outline(ko.read_text("utf8")), heading_outline(en.read_text("utf8"))
+    assert ko_ids == en_ids, (
+        f"{ko.name} and {en.name} have different headings (level, id):\n  ko: {ko_ids}\n  en: {en_ids}"
+    )
+
+
+def test_heading_checks_catch_a_missing_id_and_a_different_order():
+    ko = "# 1단계\n\n## 1.1 변수 {#what-is-a-variable}\n\n```python\n## not a heading\n```\n\n### 상자 {#boxes}\n"
+    en = "# Step 1\n\n## 1.1 Variables {#what-is-a-variable}\n\n### Boxes {#boxes}\n"
+    assert heading_problems(ko) == [] and heading_outline(ko) == heading_outline(en)
+    assert heading_outline(ko) == [(2, "what-is-a-variable"), (3, "boxes")]
+    assert heading_problems("## 1.1 변수란?\n") == ["line 1: heading '1.1 변수란?' has no explicit id {#...}"]
+    assert "not kebab-case" in heading_problems("## 5.1 {#_1}\n")[0]
+    assert "used twice" in heading_problems("## A {#a}\n## B {#a}\n")[0]
+    swapped = "## 1.1 Variables {#boxes}\n\n### Boxes {#what-is-a-variable}\n"
+    assert heading_outline(ko) != heading_outline(swapped)
+    assert heading_outline(ko) != heading_outline(en.replace("### Boxes", "## Boxes"))
