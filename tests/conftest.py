@@ -1,4 +1,10 @@
-"""Shared fixtures: the site, built once per test session."""
+"""Shared fixtures: the site, built once per test session.
+
+A build that fails is reported once, by `tests/test_site_build.py` (named file:line and fault);
+every other test that needs the built site is then skipped with a reason pointing there, instead
+of erroring once per test. The build test joins any run that uses the site, so a failed build is
+never reported by skips alone.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+BUILD_TEST_FILE = Path(__file__).with_name("test_site_build.py")
+BUILD_TEST = "test_strict_build_passes_without_warnings"
 
 
 @dataclass
@@ -22,8 +30,8 @@ class BuiltSite:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> BuiltSite:
-    """`mkdocs build --strict` into a temporary folder (the build the CI checks)."""
+def site_build(tmp_path_factory) -> BuiltSite:
+    """`mkdocs build --strict` into a temporary folder (the build the CI checks), failed or not."""
     site = tmp_path_factory.mktemp("site")
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
@@ -34,12 +42,18 @@ def built_site(tmp_path_factory) -> BuiltSite:
 
 
 @pytest.fixture(scope="session")
+def built_site(site_build) -> BuiltSite:
+    """The built site; if the build failed, the test is skipped: test_site_build reports why."""
+    if site_build.returncode != 0:
+        pytest.skip(f"the site did not build; see {_build_test_id()}")
+    return site_build
+
+
+@pytest.fixture(scope="session")
 def site_url(built_site):
     """The built site served on 127.0.0.1 (a free port) by a thread; its base URL."""
     from tests.browser import serve
 
-    if built_site.returncode != 0:
-        pytest.fail("the site did not build, so it cannot be served:\n" + built_site.log[-3000:], pytrace=False)
     with serve(built_site.path) as url:
         yield url
 
@@ -51,3 +65,29 @@ def chromium():
 
     with launch_chromium() as browser:
         yield browser
+
+
+def _build_test_id() -> str:
+    try:
+        rel = BUILD_TEST_FILE.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        rel = BUILD_TEST_FILE.name
+    return f"{rel}::{BUILD_TEST}"
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection: add back only what is needed
+def pytest_collection_modifyitems(session, config, items):
+    """Whenever a test needs the built site, the build test runs too (first), so that a failed
+    build is reported as one failure rather than only as skips."""
+    if not any("built_site" in getattr(item, "fixturenames", ()) for item in items):
+        return
+    if any(item.path == BUILD_TEST_FILE and item.name == BUILD_TEST for item in items):
+        return
+    # a sibling module's directory node, so that this conftest's fixtures apply
+    sibling = next((i for i in items if i.path.parent == BUILD_TEST_FILE.parent), None)
+    node = sibling.parent if sibling is not None else None
+    while node is not None and not isinstance(node, pytest.Module):
+        node = node.parent
+    parent = node.parent if node is not None else session
+    module = pytest.Module.from_parent(parent, path=BUILD_TEST_FILE)
+    items[:0] = [item for item in module.collect() if item.name == BUILD_TEST]

@@ -538,3 +538,90 @@ def test_a_syntax_error_points_at_its_page_line(run_page):
     out = result.stdout.str()
     assert f'page.md", line {line_of(page, "print(x")}' in out
     assert "SyntaxError: '(' was never closed" in out
+
+
+# --- a fault at build time: one failure naming file:line, the site's users skipped -----------
+
+PLANTED_CONFIG = f"""\
+site_name: planted
+theme:
+  name: material
+markdown_extensions:
+  - attr_list
+  - toc
+  - pymdownx.superfences
+  - pymdownx.arithmatex:
+      generic: true
+hooks:
+  - {ROOT}/hooks/mathml.py
+  - {ROOT}/hooks/figures.py
+validation:
+  omitted_files: warn
+  absolute_links: warn
+  unrecognized_links: warn
+  anchors: warn
+"""
+
+USES_THE_SITE = '''
+def test_reads_the_site(built_site):
+    assert (built_site.path / "index.html").exists()
+
+def test_reads_it_too(built_site):
+    assert built_site.path.is_dir()
+
+def test_serves_the_site(site_url):
+    assert site_url.startswith("http://127.0.0.1:")
+'''
+
+FAULTS = {
+    "tex": ("A formula: $\\frac{1}{2$ here.", "docs/page.md:{line}: bad TeX formula $\\frac{1}{2$: a { is never closed"),
+    "link": ("See [the missing page](missing.md).",
+             "docs/page.md:{line}: broken link 'missing.md': the target is not found among documentation files"),
+    "anchor": ("See [the index](index.md#nowhere).",
+               "docs/page.md:{line}: broken link 'index.md#nowhere': the doc 'index.md' does not contain an anchor '#nowhere'"),
+    "figure": ('```{.dezero-graph caption="A graph"}\nimport numpy as np\nfrom dezero import Variable\n'
+               'x = Variable(np.array(1.0))\ny = undefined_function(x)\n```',
+               "docs/page.md:{line}: dezero-graph figure: the figure code raised NameError: "
+               "name 'undefined_function' is not defined"),
+}
+
+
+def plant_site(pytester, fault: str) -> int:
+    """A small book with one fault, the real conftest and build test; the fault's line."""
+    planted, _ = FAULTS[fault]
+    pytester.makefile(".yml", mkdocs=PLANTED_CONFIG)
+    docs = pytester.mkdir("docs")
+    (docs / "index.md").write_text("# Home\n\nSee [the page](page.md).\n", "utf8")
+    (docs / "page.md").write_text(f"# A page\n\nSome prose.\n\n{planted}\n", "utf8")
+    tests = pytester.mkdir("booktests")  # not `tests`: that name is this repository's package
+    for name in ("conftest.py", "test_site_build.py"):
+        (tests / name).write_text((ROOT / "tests" / name).read_text("utf8"), "utf8")
+    (tests / "test_uses_the_site.py").write_text(USES_THE_SITE, "utf8")
+    return 5
+
+
+def run_build_tests(pytester, *args):
+    return pytester.runpytest_inprocess(
+        "--import-mode=importlib", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-rs", *args,
+    )
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_a_build_fault_is_one_failure_naming_file_line_and_the_rest_skip(pytester, fault):
+    line = plant_site(pytester, fault)
+    result = run_build_tests(pytester, "booktests")
+    # the build test fails; its sibling and the three tests that use the site are skipped
+    result.assert_outcomes(failed=1, skipped=4)
+    out = result.stdout.str()
+    expected = FAULTS[fault][1].replace("{line}", str(line))
+    assert out.count(expected) == 1, out
+    assert "the site did not build (mkdocs build --strict)" in out
+    assert out.count("SKIPPED [1] ") == 4
+    assert out.count(": the site did not build; see booktests/test_site_build.py::test_strict_build") == 4
+
+
+def test_a_build_fault_fails_once_when_only_tests_that_use_the_site_run(pytester):
+    line = plant_site(pytester, "tex")
+    result = run_build_tests(pytester, "booktests/test_uses_the_site.py")
+    result.assert_outcomes(failed=1, skipped=3)  # the build test joined the run and reported it
+    assert result.stdout.str().count(FAULTS["tex"][1].replace("{line}", str(line))) == 1

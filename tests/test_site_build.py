@@ -1,12 +1,106 @@
-"""`mkdocs build --strict` builds both languages with no warnings."""
+"""`mkdocs build --strict` builds both languages with no warnings.
+
+When it does not, the one failure here names each fault by `file:line` (a bad TeX formula, a
+broken link or anchor, a failing figure); the tests that need the site are skipped meanwhile
+(see `conftest.py`).
+"""
+
+from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_LEVEL = re.compile(r"^(?P<level>ERROR|WARNING)\s+-\s+(?P<msg>.*)$")
+_LINK = re.compile(r"^Doc file '(?P<file>[^']+)' contains a link '(?P<link>[^']+)', but (?P<why>.*?)\.?$")
+_TEX = re.compile(r"^(?P<file>\S+?): cannot render the formula \$(?P<tex>.*)\$: (?P<why>.*)$", re.S)
+_AT_LINE = re.compile(r"^(?P<file>\S+?\.md):(?P<line>\d+): (?P<what>.*)$", re.S)
+_NOISE = re.compile(r"^(Error reading page|Error building page|Aborted with)")
 
 
-def test_strict_build_passes_without_warnings(built_site):
-    assert built_site.returncode == 0, built_site.log
-    warnings = [line for line in built_site.log.splitlines() if "WARNING" in line]
-    assert not warnings, "\n".join(warnings)
+def _docs_dir(root: Path) -> Path:
+    config = root / "mkdocs.yml"
+    m = re.search(r"^docs_dir:\s*(\S+)", config.read_text("utf8"), re.M) if config.exists() else None
+    return root / (m.group(1) if m else "docs")
+
+
+def _source(root: Path, name: str) -> Path | None:
+    """The source file a log message names: relative to docs/ (MkDocs) or to the root (hooks)."""
+    for candidate in (_docs_dir(root) / name, root / name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _line_of(file: Path | None, *needles: str) -> int | None:
+    if file is None:
+        return None
+    lines = file.read_text("utf8").split("\n")
+    for needle in needles:
+        if not needle:
+            continue
+        for i, line in enumerate(lines, 1):
+            if needle in line:
+                return i
+    return None
+
+
+def _where(root: Path, file: Path | None, name: str, line: int | None) -> str:
+    shown = file.relative_to(root).as_posix() if file is not None and file.is_relative_to(root) else name
+    return f"{shown}:{line}" if line is not None else shown
+
+
+def build_faults(log: str, root: Path = ROOT) -> list[str]:
+    """Each error and warning of a MkDocs log as one line `file:line: fault`, where it can be found.
+
+    Messages may continue on the next lines (a hook's error); tracebacks are reduced to their
+    final line.
+    """
+    messages: list[tuple[str, str]] = []
+    lines = log.splitlines()
+    for i, raw in enumerate(lines):
+        m = _LEVEL.match(raw)
+        if m:
+            messages.append((m.group("level"), m.group("msg").strip()))
+        elif raw.startswith("Traceback (most recent call last)"):
+            last = next((l for l in reversed(lines[i:]) if l and not l.startswith(" ")), "")
+            messages.append(("ERROR", f"the build crashed: {last}"))
+        elif messages and raw.startswith("  ") and raw.strip() and not raw.startswith("  File "):
+            level, msg = messages[-1]
+            messages[-1] = (level, msg + "\n" + raw.strip())
+    faults = []
+    for level, msg in messages:
+        if _NOISE.match(msg):
+            continue
+        if m := _LINK.match(msg):
+            file = _source(root, m.group("file"))
+            link = m.group("link")
+            line = _line_of(file, f"]({link})", f"]({link} ", f"]: {link}", f'"{link}"', link)
+            faults.append(f"{_where(root, file, m.group('file'), line)}: broken link '{link}': {m.group('why')}")
+        elif m := _TEX.match(msg):
+            file = _source(root, m.group("file"))
+            tex = m.group("tex")
+            line = _line_of(file, tex, tex.strip().split("\n")[0], tex.strip()[:20])
+            faults.append(f"{_where(root, file, m.group('file'), line)}: bad TeX formula ${tex}$: {m.group('why')}")
+        elif m := _AT_LINE.match(msg):
+            file = _source(root, m.group("file"))
+            faults.append(f"{_where(root, file, m.group('file'), int(m.group('line')))}: {m.group('what')}")
+        else:
+            faults.append(f"{level.lower()}: {msg}")
+    return list(dict.fromkeys(faults))
+
+
+def test_strict_build_passes_without_warnings(site_build):
+    faults = build_faults(site_build.log)
+    if site_build.returncode != 0:
+        report = "\n".join(faults) or "(no error line found; the end of the log follows)\n" + site_build.log[-3000:]
+        pytest.fail(f"the site did not build (mkdocs build --strict):\n{report}", pytrace=False)
+    warnings = [line for line in site_build.log.splitlines() if "WARNING" in line]
+    if warnings:
+        pytest.fail("the build warned:\n" + "\n".join(faults), pytrace=False)
 
 
 def test_both_languages_are_built_with_the_right_lang(built_site):
