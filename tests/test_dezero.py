@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-import textwrap
 import unittest
 import weakref
 from pathlib import Path
@@ -269,7 +268,7 @@ def test_reuse_through_a_longer_graph_is_refused_while_a_later_node_holds_the_ou
     del y
     b = B(Variable(np.array(1.0)))  # y is gone, so B is free; B lets go of A's old output
     a = A(Variable(np.array(1.0)))  # and so A is free too
-    assert b.data == np.exp(1.0) and a.data == 1.0
+    assert b.creator is B and a.creator is A and a.data == 1.0
 
 
 def test_numerical_diff_with_one_instance_calls_it_twice():
