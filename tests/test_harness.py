@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import textwrap
@@ -625,3 +626,82 @@ def test_a_build_fault_fails_once_when_only_tests_that_use_the_site_run(pytester
     result = run_build_tests(pytester, "booktests/test_uses_the_site.py")
     result.assert_outcomes(failed=1, skipped=3)  # the build test joined the run and reported it
     assert result.stdout.str().count(FAULTS["tex"][1].replace("{line}", str(line))) == 1
+
+
+# --- isolation: the build uses this repository's dezero -------------------------------------
+
+FOREIGN_DEZERO = '''\
+"""A foreign dezero, installed elsewhere: every use of it is recorded, and none works."""
+import os
+
+with open(os.environ["FOREIGN_DEZERO_LOG"], "a") as log:
+    log.write("imported\\n")
+
+
+def __getattr__(name):
+    with open(os.environ["FOREIGN_DEZERO_LOG"], "a") as log:
+        log.write(f"used {name}\\n")
+    raise AttributeError(f"the foreign dezero has no {name}")
+'''
+
+PROBE_HOOK = '''\
+import os
+from pathlib import Path
+
+
+def on_config(config, **kwargs):
+    import dezero
+    Path(os.environ["DEZERO_PROBE"]).write_text(dezero.__file__)
+    return config
+'''
+
+
+@pytest.fixture
+def foreign_dezero(tmp_path):
+    """A directory on PYTHONPATH holding another `dezero` (and, optionally, a sitecustomize)."""
+    site = tmp_path / "foreign-site"
+    (site / "dezero").mkdir(parents=True)
+    (site / "dezero" / "__init__.py").write_text(FOREIGN_DEZERO, "utf8")
+    return site
+
+
+def _isolation_book(tmp_path) -> Path:
+    book = tmp_path / "book"
+    (book / "docs").mkdir(parents=True)
+    (book / "mkdocs.yml").write_text(
+        f"site_name: isolation\nmarkdown_extensions:\n  - attr_list\n  - pymdownx.superfences\n"
+        f"hooks:\n  - {ROOT}/hooks/isolation.py\n  - probe.py\n  - {ROOT}/hooks/figures.py\n", "utf8")
+    (book / "probe.py").write_text(PROBE_HOOK, "utf8")
+    (book / "docs" / "index.md").write_text(
+        '# Home\n\n```{.dezero-graph caption="x"}\nimport numpy as np\nfrom dezero import Variable, Square\n\n'
+        'x = Variable(np.array(1.0))\ny = Square()(x)\n```\n', "utf8")
+    return book
+
+
+@pytest.mark.parametrize("how", ["mkdocs build", "python -m mkdocs build -f", "already imported"])
+def test_the_build_uses_the_repositorys_dezero(tmp_path, foreign_dezero, how):
+    import subprocess
+
+    book = _isolation_book(tmp_path)
+    log, probe = tmp_path / "foreign.log", tmp_path / "probe.txt"
+    env = {**os.environ, "PYTHONPATH": str(foreign_dezero), "FOREIGN_DEZERO_LOG": str(log),
+           "DEZERO_PROBE": str(probe), "NO_MKDOCS_2_WARNING": "1"}
+    site = ["--site-dir", str(tmp_path / "site")]
+    if how == "mkdocs build":  # the console script: sys.path[0] is the venv's bin/, not the book
+        cmd, cwd = [str(Path(sys.executable).with_name("mkdocs")), "build", "--strict", *site], book
+    else:  # from another directory, as `python -m mkdocs build -f book/mkdocs.yml`
+        cmd, cwd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(book / "mkdocs.yml"), *site], tmp_path
+    if how == "already imported":  # imported before MkDocs starts, by a sitecustomize
+        (foreign_dezero / "sitecustomize.py").write_text("import dezero\n", "utf8")
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert Path(probe.read_text()) == ROOT / "dezero" / "__init__.py"
+    used = log.read_text().split("\n") if log.exists() else []
+    assert not [u for u in used if u.startswith("used")], used
+    assert ("imported" in used) == (how == "already imported")  # the fake was really there
+
+
+def test_the_isolation_hook_comes_first_in_mkdocs_yml():
+    config = (ROOT / "mkdocs.yml").read_text("utf8")
+    hooks = re.search(r"^hooks:\n((?:  - .*\n)+)", config, re.M).group(1).split("\n")
+    assert hooks[0].split("#")[0].strip() == "- hooks/isolation.py", hooks
