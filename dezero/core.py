@@ -38,13 +38,14 @@ class Variable:
         if self.grad is None:
             self.grad = np.ones_like(self.data)
 
-        funcs = [self.creator] if self.creator is not None else []
-        while funcs:
-            f = funcs.pop()
-            x, y = f.input, f.output()  # output is a weak reference: call it to get the Variable
+        # walk the chain from this variable back to its start: each function's output is the
+        # variable we stand on (the function itself holds it only weakly)
+        y = self
+        while y.creator is not None:
+            f = y.creator
+            x = f.input
             x.grad = f.backward(y.grad)
-            if x.creator is not None:
-                funcs.append(x.creator)
+            y = x
 
     def __repr__(self) -> str:
         return f"Variable({self.data!r})"
