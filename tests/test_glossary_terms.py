@@ -71,5 +71,5 @@ def test_ambiguous_terms_are_marked_links_only():
 
 def test_the_slope_in_step_4_gets_no_gradient_tooltip(built_site):
     html = (built_site.path / "step04" / "index.html").read_text("utf8")
-    section = html.split('id="41', 1)[1].split('id="42', 1)[0]  # 4.1 미분이란?
+    section = html.split('id="rate-of-change"', 1)[1].split('id="a-small-h-instead-of-a-limit"', 1)[0]  # 4.1
     assert "기울기" in section and 'data-term-other="gradient"' not in section
