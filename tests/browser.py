@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import ipaddress
+import json
 import os
 import re
 import threading
@@ -19,9 +21,20 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Nothing but the served site may reach the network. Measured on Chromium 156 (Debian's wrapper
+# sets Google API keys and --enable-remote-extensions): with only the flags of the first line, a
+# page visit also sent requests to accounts.google.com (sign-in's ListAccounts),
+# content-autofill.googleapis.com and update.googleapis.com (component updater), in spite of
+# --disable-component-update. Their services are pointed at a closed loopback port (9, discard),
+# and every host name but the loopback ones resolves to nothing. tests/test_site_build.py reads
+# the browser's net log to prove that nothing else was attempted.
+_NOWHERE = "http://127.0.0.1:9/"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    f"--gaia-url={_NOWHERE}", f"--autofill-server-url={_NOWHERE}", f"--component-updater=url-source={_NOWHERE}",
+    "--disable-domain-reliability", "--disable-client-side-phishing-detection", "--no-pings",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LANGUAGES = ("ko", "en")  # the default language first; the others live under /<locale>/
@@ -59,8 +72,11 @@ def serve(directory: Path):
 
 
 @contextlib.contextmanager
-def launch_chromium():
-    """The system Chromium, headless, through Playwright. Skips (fails under CI=true) without it."""
+def launch_chromium(net_log: Path | None = None):
+    """The system Chromium, headless, through Playwright. Skips (fails under CI=true) without it.
+
+    With `net_log`, Chromium writes its network events there as they happen (`--log-net-log`).
+    """
     if not CHROMIUM.exists():
         skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium package to run browser tests")
     try:
@@ -68,11 +84,100 @@ def launch_chromium():
     except ImportError:
         skip_or_fail("the Python package playwright is not installed (pip install playwright)")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        args = CHROMIUM_ARGS + ([f"--log-net-log={net_log}"] if net_log is not None else [])
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
         try:
             yield browser
         finally:
             browser.close()
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_of(value: str) -> str | None:
+    """The host of a URL (`https://a.b/c`), an origin, or a `host:port` / `ip:port` string."""
+    value = value.strip()
+    if not value:
+        return None
+    if "://" not in value:
+        value = "//" + value.split(" ")[-1]
+    try:
+        return urlsplit(value).hostname
+    except ValueError:
+        return None
+
+
+_NET_LOG_KEYS = ("url", "host", "address", "origin", "original_url", "new_location")
+
+
+@dataclass
+class NetLog:
+    events: list[dict]
+    event_types: dict[int, str]  # number -> name, e.g. URL_REQUEST_START_JOB
+    source_types: dict[int, str]  # number -> name, e.g. UDP_SOCKET
+
+    def type_of(self, event: dict) -> str:
+        return self.event_types.get(event.get("type"), str(event.get("type")))
+
+    def source_of(self, event: dict) -> str:
+        source = event.get("source") or {}
+        return self.source_types.get(source.get("type"), str(source.get("type")))
+
+
+def read_net_log(path: Path) -> NetLog:
+    """A Chromium net log, read while it is being written.
+
+    Chromium writes the constants on the first line and then one event per line, closing the
+    JSON only at exit; an unfinished last line is left out.
+    """
+    lines = path.read_text("utf8", errors="replace").split("\n")
+    constants = json.loads(lines[0].rstrip().rstrip(",") + "}")["constants"]
+    events = []
+    for line in lines[1:]:
+        line = line.strip().rstrip(",")
+        if line.startswith("{"):
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # the line being written
+    return NetLog(
+        events,
+        {number: name for name, number in constants["logEventTypes"].items()},
+        {number: name for name, number in constants["logSourceType"].items()},
+    )
+
+
+def net_log_hosts(log: NetLog) -> dict[str, set[str]]:
+    """Every host the log shows a request, lookup or connection for: host -> event types.
+
+    A UDP socket that is connected but sends nothing puts no packet on the wire: Chromium's
+    IPv6 reachability probe "connects" one to 2001:4860:4860::8888 only to ask the kernel for a
+    route. Such sockets are left out; one that sends a byte (UDP_BYTES_SENT) is not.
+    """
+    sending = {e["source"]["id"] for e in log.events if log.type_of(e) == "UDP_BYTES_SENT"}
+    hosts: dict[str, set[str]] = {}
+    for event in log.events:
+        if log.source_of(event).startswith("UDP_") and event["source"]["id"] not in sending:
+            continue
+        params = event.get("params") or {}
+        for key in _NET_LOG_KEYS:
+            value = params.get(key)
+            host = _host_of(value) if isinstance(value, str) else None
+            if host:
+                hosts.setdefault(host, set()).add(log.type_of(event))
+    return hosts
+
+
+def outside_loopback(hosts: dict[str, set[str]]) -> dict[str, set[str]]:
+    return {h: t for h, t in hosts.items() if not _is_loopback(h)}
 
 
 def page_paths(site: Path) -> list[str]:

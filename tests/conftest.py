@@ -59,11 +59,18 @@ def site_url(built_site):
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    """Headless system Chromium through Playwright; skipped without it, failed if CI=true."""
+def chromium_net_log(tmp_path_factory) -> Path:
+    """Where the session's Chromium logs its network events (read by test_site_build)."""
+    return tmp_path_factory.mktemp("chromium") / "net-log.json"
+
+
+@pytest.fixture(scope="session")
+def chromium(chromium_net_log):
+    """Headless system Chromium through Playwright, started once per session; skipped without
+    it, failed if CI=true. Its network events go to `chromium_net_log`."""
     from tests.browser import launch_chromium
 
-    with launch_chromium() as browser:
+    with launch_chromium(net_log=chromium_net_log) as browser:
         yield browser
 
 

@@ -611,14 +611,14 @@ def run_build_tests(pytester, *args):
 def test_a_build_fault_is_one_failure_naming_file_line_and_the_rest_skip(pytester, fault):
     line = plant_site(pytester, fault)
     result = run_build_tests(pytester, "booktests")
-    # the build test fails; its sibling and the three tests that use the site are skipped
-    result.assert_outcomes(failed=1, skipped=4)
+    # the build test fails; its two siblings and the three tests that use the site are skipped
+    result.assert_outcomes(failed=1, skipped=5)
     out = result.stdout.str()
     expected = FAULTS[fault][1].replace("{line}", str(line))
     assert out.count(expected) == 1, out
     assert "the site did not build (mkdocs build --strict)" in out
-    assert out.count("SKIPPED [1] ") == 4
-    assert out.count(": the site did not build; see booktests/test_site_build.py::test_strict_build") == 4
+    assert out.count("SKIPPED [1] ") == 5
+    assert out.count(": the site did not build; see booktests/test_site_build.py::test_strict_build") == 5
 
 
 def test_a_build_fault_fails_once_when_only_tests_that_use_the_site_run(pytester):

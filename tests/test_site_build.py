@@ -109,3 +109,30 @@ def test_both_languages_are_built_with_the_right_lang(built_site):
     assert re.search(r'<html lang="ko"', ko)
     assert re.search(r'<html lang="en"', en)
     assert "DeZero, 한 단계씩" in ko and "DeZero, step by step" in en
+
+
+def test_the_browser_attempts_nothing_outside_loopback(site_url, chromium, chromium_net_log):
+    """Chromium's own services and the book's pages reach for no host but 127.0.0.1: no request,
+    no name lookup, no connection (read from the session browser's net log)."""
+    import time
+
+    from tests.browser import net_log_hosts, outside_loopback, read_net_log
+
+    page = chromium.new_page()
+    try:
+        for path in ("", "en/"):
+            page.goto(site_url + path, wait_until="load")
+        time.sleep(4)  # Chromium's background services start within seconds of launch
+    finally:
+        page.close()
+    # the log is live: the visit itself is in it (Chromium flushes it about once a second)
+    deadline = time.monotonic() + 10
+    while True:
+        log = read_net_log(chromium_net_log)
+        urls = {(e.get("params") or {}).get("url") for e in log.events if log.type_of(e) == "URL_REQUEST_START_JOB"}
+        if site_url + "en/" in urls or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert site_url + "en/" in urls, f"the net log does not show the visit to {site_url}en/"
+    outside = outside_loopback(net_log_hosts(log))
+    assert not outside, "\n".join(f"{host}: {', '.join(sorted(types))}" for host, types in sorted(outside.items()))
