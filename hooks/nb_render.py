@@ -52,7 +52,8 @@ def shown_text(cell: nbformat.NotebookNode) -> str:
 
 def _code_cell(cell: nbformat.NotebookNode, lang: str) -> str:
     count = cell.get("execution_count")
-    prompt = f'<p class="nb-prompt" aria-hidden="true">[{count if count is not None else " "}]:</p>'
+    # a paragraph with attributes (attr_list), not raw HTML: it also works inside an admonition
+    prompt = f'\\[{count if count is not None else " "}\\]:\n{{: .nb-prompt aria-hidden="true" }}'
     parts = [prompt, "", _fence(cell.source, "python")]
     text = shown_text(cell)
     if text:
