@@ -36,15 +36,20 @@ _HANGUL = "\uac00-\ud7a3"
 # --- keeping units on one line ----------------------------------------------------------------
 
 # What must not start a line: a Korean particle (any Hangul right after the unit, no space) or
-# closing punctuation.
-_TAIL = rf"(?:[{_HANGUL}]+[,.:;!?)\]’”」]*|[,.:;!?)\]’”」%]+[{_HANGUL}]*)"
+# closing punctuation (and a bracket that opens right after it: 다차원 배열(np.ndarray)로).
+_TAIL = rf"(?:[{_HANGUL}]+[,.:;!?)\]’”」]*|[,.:;!?)\]’”」%(]+[{_HANGUL}]*)"
 _INLINE_UNIT = re.compile(
-    r'(?:<span class="math-inline"[^>]*>(?:(?!</math>).)*</math></span>|<code(?:\s[^>]*)?>(?:(?!</?code).)*?</code>)'
+    r'(?:<span class="math-inline"[^>]*>(?:(?!</math>).)*</math></span>'
+    r'|<code(?:\s[^>]*)?>(?:(?!</?code[\s>]).)*</code>'
+    # a glossary link or emphasis: Chromium breaks between an element and the text after it
+    # even under keep-all
+    r'|<(a|strong|em|b|i|mark|abbr|kbd)\b[^>]*>(?:(?!</?\1[\s>]).)*</\1>)'
     + f"(?={_TAIL})",
     re.S,
 )
-# A number with a decimal point, sign or exponent, plus what sticks to it: 8.0e-05, −1.5, 10^-4
-_NUMBER = re.compile(rf"(?<![\w.])[-−+]?\d+(?:[.,]\d+)*(?:[eE][-−+]?\d+)?{_TAIL}?")
+# A number with a decimal point, sign, exponent or range, plus what sticks to it: 8.0e-05,
+# −1.5, 3-1 (a figure's number), 10분의
+_NUMBER = re.compile(rf"(?<![\w.])[-−+]?\d+(?:[.,]\d+)*(?:[eE][-−+]?\d+)?(?:[-–]\d+(?:[.,]\d+)*)*{_TAIL}?")
 _TAIL_AT_START = re.compile(_TAIL)
 _TEXT_SKIP = {"code", "pre", "script", "style", "math", "svg", "textarea"}
 
@@ -52,11 +57,21 @@ _TEXT_SKIP = {"code", "pre", "script", "style", "math", "svg", "textarea"}
 def _wrap_numbers(text: str) -> str:
     def number(m: re.Match) -> str:
         token = m.group(0)
-        if not re.search(rf"[-−+eE]|\d[{_HANGUL},.:;!?)%]", token):
+        if not re.search(rf"[-−+eE]|\d[{_HANGUL},:;!?)%]|\d\.(?!\d)", token):
             return token  # 4 or 1.5 breaks nowhere: only signs, exponents and what follows a number can
         return f'<span class="nobr">{token}</span>'
 
     return _NUMBER.sub(number, text)
+
+
+_SHORT = 16  # longer code is cut before the particle; a longer link or emphasis is left alone
+
+
+def _code_cut(text: str) -> int:
+    """Where to cut long code so that its tail (what stays with the particle) is short: before the
+    earliest `.`, `_`, `(`, `[`, `,` or space that leaves at most _SHORT characters."""
+    cuts = [i for i in range(1, len(text) - 1) if text[i] in "._([, " and len(text) - i <= _SHORT]
+    return cuts[0] if cuts else max(1, len(text) - 10)
 
 
 def keep_together(content: str) -> str:
@@ -64,7 +79,17 @@ def keep_together(content: str) -> str:
     out, pos = [], 0
     for m in _INLINE_UNIT.finditer(content):
         tail = _TAIL_AT_START.match(content, m.end())
-        out += [content[pos:m.start()], '<span class="nobr">', m.group(0), tail.group(0), "</span>"]
+        unit = m.group(0)
+        text = html.unescape(_TAGS.sub("", unit))
+        if m.group(1) and (len(text) > _SHORT or not re.match(rf"[{_HANGUL}(]", tail.group(0))):
+            continue  # text before punctuation never breaks: only a particle needs the span
+        head = ""
+        plain = re.fullmatch(r"<code>([^<]*)</code>", unit)
+        if plain and len(text) > _SHORT:  # long code: only its last piece stays with the particle
+            cut = _code_cut(text)
+            head = f'<code class="code-head">{html.escape(text[:cut], quote=False)}</code>'
+            unit = f'<code class="code-tail">{html.escape(text[cut:], quote=False)}</code>'
+        out += [content[pos:m.start()], head, '<span class="nobr">', unit, tail.group(0), "</span>"]
         pos = tail.end()
     out.append(content[pos:])
     content = "".join(out)
@@ -86,7 +111,7 @@ def keep_together(content: str) -> str:
 # --- output blocks and interface text -----------------------------------------------------------
 
 OUTPUT_TITLES = ("실행 결과", "Output")
-_OUTPUT_BLOCK = re.compile(r'<div class="([^"]*\bhighlight\b[^"]*)">(<span class="filename">(?:%s)</span>)'
+_OUTPUT_BLOCK = re.compile(r'<div class="([^"]*\bhighlight\b[^"]*)">(<span[^>]*\bclass="filename"[^>]*>(?:%s)</span>)'
                            % "|".join(map(re.escape, OUTPUT_TITLES)))
 PERMALINK_TITLES = {"ko": "이 절로 바로 가는 링크", "en": "Link to this section"}
 

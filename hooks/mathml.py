@@ -91,17 +91,42 @@ def tex_to_mathml(tex: str, display: bool) -> str:
     return mathml.replace("<math ", f'<math alttext="{alt}" ', 1)
 
 
+def split_list(tex: str) -> list[str]:
+    """An inline list of equations, `A'(x) = 2x, B'(a) = e^a`, as one formula per item (comma kept).
+
+    A browser never breaks a line inside a formula, so a long list would stick out of a phone's
+    column; TeX would break it after the commas, and so can the reader's browser between formulas.
+    Only commas outside braces and brackets split, and only if every item is an equation.
+    """
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(tex):
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif ch == "," and depth == 0 and tex[i - 1:i] != "\\":
+            items.append(tex[start:i + 1])
+            start = i + 1
+    items.append(tex[start:])
+    if len(items) < 2 or not all("=" in item for item in items):
+        return [tex]
+    return [item.strip() for item in items]
+
+
 def render_math(content: str, where: str) -> str:
+    def convert_one(tex: str, display: bool) -> str:
+        try:
+            return tex_to_mathml(tex, display)
+        except MathError as exc:
+            raise PluginError(f"{where}: cannot render the formula ${tex.strip()}$: {exc}") from exc
+
     def replace(m: re.Match) -> str:
         display = m.group("display") is not None
         tex = html.unescape(m.group("display") if display else m.group("inline"))
-        try:
-            mathml = tex_to_mathml(tex, display)
-        except MathError as exc:
-            raise PluginError(f"{where}: cannot render the formula ${tex.strip()}$: {exc}") from exc
         if display:
-            return f'<div class="math-display" data-search-exclude>{mathml}</div>'
-        return f'<span class="math-inline" data-search-exclude>{mathml}</span>'
+            return f'<div class="math-display" data-search-exclude>{convert_one(tex, True)}</div>'
+        return " ".join(f'<span class="math-inline" data-search-exclude>{convert_one(item, False)}</span>'
+                        for item in split_list(tex))
 
     return _MATH.sub(replace, content)
 

@@ -1,5 +1,6 @@
 """Glossary terms show their other-language term, generated from the glossary page."""
 
+import re
 from pathlib import Path
 
 import glossary
@@ -73,3 +74,50 @@ def test_the_slope_in_step_4_gets_no_gradient_tooltip(built_site):
     html = (built_site.path / "step04" / "index.html").read_text("utf8")
     section = html.split('id="rate-of-change"', 1)[1].split('id="a-small-h-instead-of-a-limit"', 1)[0]  # 4.1
     assert "기울기" in section and 'data-term-other="gradient"' not in section
+
+
+# --- line breaking, output blocks, interface text (the same hook) -------------------------------
+
+MATH = '<span class="math-inline" data-search-exclude><math><mi>n</mi></math></span>'
+
+
+def test_math_code_and_numbers_stay_with_their_particle_or_punctuation():
+    out = glossary.keep_together(f"<p>{MATH}개면 <code>x</code>는 {MATH}, 8.0e-05까지 1.5 그리고 4</p>")
+    assert f'<span class="nobr">{MATH}개면</span>' in out
+    assert '<span class="nobr"><code>x</code>는</span>' in out
+    assert f'<span class="nobr">{MATH},</span>' in out
+    assert '<span class="nobr">8.0e-05까지</span>' in out
+    assert " 1.5 " in out and " 4<" in out  # nothing to keep together: left alone
+    assert glossary.keep_together(f"<p>{MATH} 다음</p>") == f"<p>{MATH} 다음</p>"  # a space: no span
+
+
+def test_long_code_before_a_particle_keeps_only_its_tail_with_it():
+    out = glossary.keep_together("<p><code>sys.setrecursionlimit(10**6)</code>을 넣으면</p>")
+    assert out == ('<p><code class="code-head">sys.setrecursionlimit</code><span class="nobr">'
+                   '<code class="code-tail">(10**6)</code>을</span> 넣으면</p>')
+
+
+def test_a_short_link_keeps_its_particle_and_code_blocks_are_left_alone():
+    out = glossary.keep_together('<p><a href="g/#x" class="term">역전파</a>를 <strong>아주 긴 강조 문장이 여기 있습니다</strong>를</p>'
+                                 '<pre><code>x = 1\n</code></pre>')
+    assert '<span class="nobr"><a href="g/#x" class="term">역전파</a>를</span>' in out
+    assert "<strong>아주 긴 강조 문장이 여기 있습니다</strong>를" in out  # long: stays breakable
+    assert "<pre><code>x = 1\n</code></pre>" in out
+
+
+def test_output_blocks_are_marked_and_permalinks_titled_in_the_page_language():
+    block = '<div class="highlight"><span class="filename">{}</span><pre><code>1\n</code></pre></div>'
+    assert glossary.mark_outputs(block.format("실행 결과")).startswith('<div class="highlight output">')
+    assert glossary.mark_outputs(block.format("Output")).startswith('<div class="highlight output">')
+    assert glossary.mark_outputs(block.format("step01.py")).startswith('<div class="highlight">')
+    link = '<a class="headerlink" href="#x" title="Permanent link">\u2060¶</a>'
+    assert 'title="이 절로 바로 가는 링크"' in glossary.translate_interface(link, "ko")
+    assert 'title="Link to this section"' in glossary.translate_interface(link, "en")
+
+
+def test_built_pages_keep_particles_and_mark_outputs(built_site):
+    ko = (built_site.path / "step01" / "index.html").read_text("utf8")
+    en = (built_site.path / "en" / "step01" / "index.html").read_text("utf8")
+    assert 'class="highlight output"' in ko and 'class="highlight output"' in en
+    assert "Permanent link" not in ko and "이 절로" not in en
+    assert re.search(r'<span class="nobr"><code>[^<]+</code>[\uac00-\ud7a3]+', ko)

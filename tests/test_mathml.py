@@ -79,3 +79,12 @@ def test_a_slash_is_set_tight_as_in_print():
     out = mathml.tex_to_mathml(r"1/h + 10^{-16}/h", display=False)
     assert out.count('<mo lspace="0" rspace="0">/</mo>') == 2, out
     assert "<mo>+</mo>" in out  # other operators keep their spacing
+
+
+def test_an_inline_list_of_equations_becomes_one_formula_per_item():
+    out = mathml.render_math(arithmatex_inline(r"A'(x) = 2x, B'(a) = e^a, C'(b) = 2b"), "p.md")
+    assert out.count('<span class="math-inline"') == 3
+    assert '<mo>,</mo></mrow></math></span> <span class="math-inline"' in out  # comma kept, a space between
+    assert mathml.split_list(r"f(x, y) = x, g = \{a, b\}") == ["f(x, y) = x,", r"g = \{a, b\}"]
+    assert mathml.split_list("x, y") == ["x, y"]  # not a list of equations: one formula
+    assert mathml.split_list(r"x_{1,2} = 0") == [r"x_{1,2} = 0"]
