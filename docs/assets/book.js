@@ -8,8 +8,8 @@
   "use strict"
   const ko = (document.documentElement.lang || "").startsWith("ko")
   const TEXT = ko
-    ? { scroll: "← 옆으로 밀어서 보기 →", enlarge: "그림 크게 보기", close: "닫기" }
-    : { scroll: "← scroll sideways →", enlarge: "Show the figure full size", close: "Close" }
+    ? { scroll: "← 옆으로 밀어서 보기 →", enlarge: "크게 보기", close: "닫기" }
+    : { scroll: "← scroll sideways →", enlarge: "Full size", close: "Close" }
 
   /* --- the language switcher ------------------------------------------------------------ */
   function section() {
@@ -32,11 +32,10 @@
     document.addEventListener(type, carry, true)
 
   /* --- boxes that scroll sideways ------------------------------------------------------- */
-  const SCROLLERS = ".md-typeset .math-display, .md-typeset .md-typeset__scrollwrap, " +
-    ".md-typeset pre > code, .md-typeset .dezero-figure, .md-typeset .highlight.output pre > code"
-  const NOTED = ".math-display, .md-typeset__scrollwrap"
-  function markScrollers() {
-    for (const box of document.querySelectorAll(SCROLLERS)) {
+  const SCROLLERS = ".math-display, .md-typeset__scrollwrap, pre > code, .dezero-figure, .dz-figure-full"
+  const NOTED = ".math-display, .md-typeset__scrollwrap, .dz-figure-full"
+  function markScrollers(root = document.querySelector("article") || document) {
+    for (const box of root.querySelectorAll(SCROLLERS)) {
       const scrolls = box.scrollWidth > box.clientWidth + 1
       const note = box.nextElementSibling && box.nextElementSibling.classList.contains("dz-scroll-note")
         ? box.nextElementSibling : null
@@ -62,7 +61,7 @@
   function openFigure(figure) {
     if (!dialog) {
       dialog = document.createElement("dialog")
-      dialog.className = "dz-figure-dialog"
+      dialog.className = "dz-figure-dialog md-typeset"
       dialog.addEventListener("click", e => { if (e.target === dialog) dialog.close() })
       document.body.append(dialog)
     }
@@ -72,7 +71,7 @@
     svg.setAttribute("aria-label", figure.querySelector("svg title")?.textContent || "")
     const close = document.createElement("button")
     close.type = "button"
-    close.className = "dz-figure-close md-button"
+    close.className = "dz-figure-close"
     close.textContent = TEXT.close
     close.addEventListener("click", () => dialog.close())
     const body = document.createElement("div")
@@ -83,6 +82,7 @@
     if (caption) dialog.append(caption.cloneNode(true))
     dialog.setAttribute("aria-label", caption ? caption.textContent : TEXT.enlarge)
     dialog.showModal()
+    markScrollers(dialog)
   }
   function markFigures() {
     for (const figure of document.querySelectorAll(".md-typeset .dezero-figure")) {
@@ -95,11 +95,10 @@
         button = document.createElement("button")
         button.type = "button"
         button.className = "dz-figure-open"
-        button.setAttribute("aria-label", TEXT.enlarge)
-        button.title = TEXT.enlarge
+        button.textContent = TEXT.enlarge
         button.addEventListener("click", () => openFigure(figure))
         svg.addEventListener("click", () => figure.hasAttribute("data-small") && openFigure(figure))
-        figure.prepend(button)
+        svg.after(button)
       }
       figure.toggleAttribute("data-small", small)
     }
@@ -108,6 +107,7 @@
   function update() {
     markFigures()
     markScrollers()
+    if (dialog && dialog.open) markScrollers(dialog)
   }
   let pending = 0
   window.addEventListener("resize", () => {
