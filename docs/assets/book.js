@@ -37,8 +37,8 @@
   function markScrollers(root = document.querySelector("article") || document) {
     for (const box of root.querySelectorAll(SCROLLERS)) {
       const scrolls = box.scrollWidth > box.clientWidth + 1
-      const note = box.nextElementSibling && box.nextElementSibling.classList.contains("dz-scroll-note")
-        ? box.nextElementSibling : null
+      const next = box.matches(".md-typeset__scrollwrap") ? box.previousElementSibling : box.nextElementSibling
+      const note = next && next.classList.contains("dz-scroll-note") ? next : null
       if (scrolls) {
         box.setAttribute("data-scrolls", "")
         if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0") // keyboard scrolling
@@ -47,7 +47,10 @@
           p.className = "dz-scroll-note"
           p.setAttribute("aria-hidden", "true")
           p.textContent = TEXT.scroll
-          box.after(p)
+          if (box.matches(".md-typeset__scrollwrap")) { // a table may be long: say it above
+            p.classList.add("dz-scroll-note--above")
+            box.before(p)
+          } else box.after(p)
         }
       } else {
         box.removeAttribute("data-scrolls")
