@@ -23,6 +23,7 @@ import base64
 import posixpath
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import nbformat
@@ -82,9 +83,14 @@ def labels(lang: str) -> dict[str, str]:
 
 def repository_url(root: Path | str) -> str:
     """`[project.urls] Repository` of the project's pyproject.toml."""
+    return _repository_url(Path(root) / "pyproject.toml", (Path(root) / "pyproject.toml").stat().st_mtime)
+
+
+@lru_cache(maxsize=8)
+def _repository_url(pyproject: Path, mtime: float) -> str:
     import tomllib
 
-    data = tomllib.loads((Path(root) / "pyproject.toml").read_text("utf8"))
+    data = tomllib.loads(pyproject.read_text("utf8"))
     return data["project"]["urls"]["Repository"].rstrip("/")
 
 
@@ -271,6 +277,17 @@ def derive_notebook(
     return _cells(items, solutions, lang, repository, base)
 
 
+def _markdown(source: str, id: str) -> nbformat.NotebookNode:
+    """A Markdown cell (nbformat's own constructor validates every cell: slow; the notebook is
+    validated once, whole)."""
+    return nbformat.from_dict({"cell_type": "markdown", "id": id, "metadata": {}, "source": source})
+
+
+def _code(source: str, id: str) -> nbformat.NotebookNode:
+    return nbformat.from_dict({"cell_type": "code", "id": id, "metadata": {}, "source": source,
+                               "execution_count": None, "outputs": []})
+
+
 def _cells(items, solutions: list[str], lang: str, repository: str | None, base) -> nbformat.NotebookNode:
     cells: list[nbformat.NotebookNode] = []
     text_labels = labels(lang)
@@ -300,7 +317,7 @@ def _cells(items, solutions: list[str], lang: str, repository: str | None, base)
         while out and not out[-1].strip():
             out.pop()
         if out:
-            cell = nbformat.v4.new_markdown_cell("\n".join(out), id=f"cell-{len(cells) + 1}")
+            cell = _markdown("\n".join(out), id=f"cell-{len(cells) + 1}")
             cells.append(hide(cell) if chunk[0].solution is not None else cell)
 
     chunk: list[_Line] = []
@@ -308,7 +325,7 @@ def _cells(items, solutions: list[str], lang: str, repository: str | None, base)
         if isinstance(item, _Code):
             add_markdown(chunk)
             chunk = []
-            cell = nbformat.v4.new_code_cell(item.block.code.rstrip("\n"), id=f"cell-{len(cells) + 1}")
+            cell = _code(item.block.code.rstrip("\n"), id=f"cell-{len(cells) + 1}")
             cells.append(hide(cell) if item.solution is not None else cell)
             continue
         if item.text.startswith("\0solution "):  # an answer starts: a marker cell of its own
@@ -316,7 +333,7 @@ def _cells(items, solutions: list[str], lang: str, repository: str | None, base)
             chunk = []
             title = solutions[int(item.text.split()[1])]
             marker = f"**{title}** · {text_labels['solution_note']}"
-            cells.append(nbformat.v4.new_markdown_cell(marker, id=f"{SOLUTION_TAG}-{len(cells) + 1}"))
+            cells.append(_markdown(marker, id=f"{SOLUTION_TAG}-{len(cells) + 1}"))
             continue
         split = item.prose and item.quote == 0 and _HEADING.match(item.text) and any(c.text.strip() for c in chunk)
         if split or (chunk and item.text.strip() and chunk[-1].solution != item.solution
@@ -333,8 +350,8 @@ def _cells(items, solutions: list[str], lang: str, repository: str | None, base)
         title, _, rest = first.source.partition("\n")
         note = "> " + text_labels["setup_note"].format(url=f"<{repository}>")
         first.source = f"{title}\n\n{note}"
-        setup = nbformat.v4.new_code_cell(setup_cell_source(repository, lang), id=SETUP_ID)
-        tail = [nbformat.v4.new_markdown_cell(rest.strip("\n"), id="cell-intro")] if rest.strip() else []
+        setup = _code(setup_cell_source(repository, lang), id=SETUP_ID)
+        tail = [_markdown(rest.strip("\n"), id="cell-intro")] if rest.strip() else []
         cells[1:1] = [setup, *tail]
 
     nb = nbformat.v4.new_notebook(cells=cells)

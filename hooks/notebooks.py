@@ -66,7 +66,7 @@ class _Chapter:
 
 
 # per build process; the i18n plugin runs one MkDocs build per language in it
-_state: dict = {"chapters": {}, "runs": {}, "workdir": None, "fingerprint": None}
+_state: dict = {"chapters": {}, "runs": {}, "workdir": None, "fingerprint": None, "derived": {}}
 
 
 def _i18n(config):
@@ -93,8 +93,14 @@ def _workdir() -> Path:
 
 
 def _derive(path: Path, lang: str, stem: str, config) -> nbformat.NotebookNode:
-    return derive_notebook(path.read_text("utf8"), lang, config.site_url or "/", f"{stem}.md",
-                           nb_derive.repository_url(_root(config)))
+    """The chapter's notebook (a fresh copy; derived once per content in this process)."""
+    args = (path.read_text("utf8"), lang, config.site_url or "/", f"{stem}.md",
+            nb_derive.repository_url(_root(config)))
+    derived = _state["derived"]
+    if args not in derived:
+        derived.clear() if len(derived) > 200 else None
+        derived[args] = derive_notebook(*args)
+    return nbformat.from_dict(derived[args])
 
 
 def _start_runs(config, languages: list[str]) -> None:
@@ -115,7 +121,11 @@ def _start_runs(config, languages: list[str]) -> None:
 
 
 def on_pre_build(config):
-    """Every language's notebooks start running now, before MkDocs has even listed the files."""
+    """Every language's notebooks start running now, before MkDocs has even listed the files
+    (the i18n plugin's later builds of other languages find theirs started)."""
+    i18n = _i18n(config)
+    if _state["fingerprint"] is not None and i18n is not None and _language(config) != _default_language(config):
+        return
     _state["fingerprint"] = nb_execute.environment_fingerprint(_root(config))
     languages = [_language(config)] + [l for l in getattr(_i18n(config), "build_languages", []) or []]
     _start_runs(config, list(dict.fromkeys(languages)))
