@@ -3,7 +3,8 @@
 - A kernel is always the interpreter that runs the build (`sys.executable -m ipykernel_launcher`),
   whatever kernelspec `python3` resolves to on the machine.
 - It starts in the repository root, which is also on its `PYTHONPATH` (as `pip install -e .`
-  would), so `from dezero import ...` is the in-repo package.
+  would), so `from dezero import ...` is the in-repo package. It reads no IPython profile of the
+  machine (`IPYTHONDIR` is a fresh folder) and writes no history.
 - Several notebooks run at once, in a thread of their own, as soon as they are known.
 - A content-addressed cache keeps the outputs of each run, keyed by everything they depend on:
   the code cells, the kernel's options, the source of `dezero`, the interpreter, NumPy and
@@ -88,11 +89,15 @@ async def execute_notebook(
         allow_errors=allow_errors,
         record_timing=False,
         coalesce_streams=True,  # one output per stream, as Jupyter shows it (prints arrive in pieces)
-        extra_arguments=list(extra_arguments),
+        extra_arguments=["--HistoryManager.enabled=False", *extra_arguments],
         resources={"metadata": {"path": str(root)}},
     )
+    env = kernel_env(root)
+    # no IPython profile of the machine's (its startup files could print or change what cells
+    # show) and no history database written in the user's home
+    env["IPYTHONDIR"] = tempfile.mkdtemp(prefix="ipython", dir=workdir)
     try:
-        await client.async_execute(env=kernel_env(root))
+        await client.async_execute(env=env)
     finally:  # nbclient cleans up only a kernel it started itself: stop ours and close its sockets
         if client.kc is not None:
             client.kc.stop_channels()

@@ -416,6 +416,18 @@ def test_kernels_are_the_builds_interpreter_whatever_python3_resolves_to(tmp_pat
     assert out == [sys.executable, "None"]
 
 
+def test_kernels_read_no_ipython_profile_of_the_machine(tmp_path, monkeypatch):
+    """A startup file in the user's IPython profile would print in every notebook (and change
+    outputs the cache could not know about): the kernels do not read it."""
+    startup = tmp_path / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-numpy.py").write_text("import numpy\nnumpy.set_printoptions(precision=2)\nNOISE = 1\n")
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import numpy as np\nprint(np.array([1 / 3]))\nprint('NOISE' in globals())")])
+    assert _shown(_run(nb, tmp_path).cells[0]) == ["[0.33333333]", "False"]
+
+
 def test_the_cache_serves_a_run_only_for_the_same_inputs(tmp_path, monkeypatch):
     """Same code, package and environment: the stored run. Any change: a new key, so a new run."""
     monkeypatch.setenv(nb_execute.CACHE_ENV, str(tmp_path / "cache"))
