@@ -45,12 +45,12 @@ LABELS = {
         "banner_title": "노트북",
         "banner": "이 페이지는 <a href=\"{chapter}\">{title}</a> 장을 주피터 노트북으로 옮겨, "
         "사이트를 빌드할 때 처음부터 끝까지 실행한 결과입니다.",
-        "setup_note": "이 노트북은 책 『DeZero, 한 단계씩』의 장을 그대로 옮긴 것입니다. 바로 아래의 첫 코드 셀은 "
-        "`dezero` 패키지가 없을 때만(예: Colab이나 새 주피터) 책의 저장소 {url} 에서 pip로 설치하고, "
-        "이미 있으면 아무 일도 하지 않습니다. 위에서부터 차례로 실행하세요.",
+        "setup_note": "이 노트북은 책 『DeZero, 한 단계씩』의 한 장을 그대로 옮긴 것입니다. 바로 아래 첫 코드 셀은 "
+        "`dezero` 패키지가 없을 때만(Colab이나 새로 만든 주피터 환경처럼) 책의 저장소({url})에서 pip로 "
+        "설치하고, 이미 설치되어 있으면 아무 일도 하지 않습니다. 셀은 위에서부터 차례로 실행하세요.",
         "setup_comment": "# dezero가 없을 때만 책의 저장소에서 설치합니다 (있으면 아무 일도 하지 않습니다)",
         "solution": "풀이",
-        "solution_note": "먼저 직접 풀어 보세요. 아래의 접힌 셀이 풀이입니다.",
+        "solution_note": "먼저 직접 풀어 보세요. 바로 아래 셀들이 풀이입니다(JupyterLab과 Notebook 7에서는 접혀 있습니다).",
         "output": "실행 결과",
         "prompt": "입력",
     },
@@ -67,7 +67,7 @@ LABELS = {
         "does nothing. Run the cells from the top.",
         "setup_comment": "# Install dezero from the book's repository only if it is missing (otherwise do nothing)",
         "solution": "Solution",
-        "solution_note": "Try it yourself first. The collapsed cells below are the answer.",
+        "solution_note": "Try it yourself first. The cells right below are the answer (collapsed in JupyterLab and Notebook 7).",
         "output": "Output",
         "prompt": "In",
     },
