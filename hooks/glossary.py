@@ -2,9 +2,11 @@
 
 Three passes over every page's HTML, all about reading it:
 
-- `keep_together`: inline math, inline code or a number stays on its line with the Korean
-  particle or the punctuation right after it (`$n$개`, `` `x`는 ``, `8.0e-05까지`, `$x$,`);
-  `docs/assets/book.css` gives the wrapping `<span class="nobr">` `white-space: nowrap`.
+- `keep_together`: inline math, inline code, a short link (a glossary term) or a number stays on
+  its line with the Korean particle or the punctuation right after it (`$n$개`, `` `x`는 ``,
+  `8.0e-05까지`, `$x$,`); `docs/assets/book.css` gives the wrapping `<span class="nobr">`
+  `white-space: nowrap`. Long inline code is cut in two, and only its tail is kept with the
+  particle, so the code can still wrap on a phone.
 - `mark_outputs` gives output blocks (a fence titled 실행 결과 / Output) the class `output`, and
   `translate_interface` puts the heading permalinks' tooltip in the page's language.
 - Glossary terms, below.
@@ -41,8 +43,7 @@ _TAIL = rf"(?:[{_HANGUL}]+[,.:;!?)\]’”」]*|[,.:;!?)\]’”」%(]+[{_HANGUL
 _INLINE_UNIT = re.compile(
     r'(?:<span class="math-inline"[^>]*>(?:(?!</math>).)*</math></span>'
     r'|<code(?:\s[^>]*)?>(?:(?!</?code[\s>]).)*</code>'
-    # a glossary link or emphasis: Chromium breaks between an element and the text after it
-    # even under keep-all
+    # a glossary link or emphasis: Chromium may break between an element and the particle after it
     r'|<(a|strong|em|b|i|mark|abbr|kbd)\b[^>]*>(?:(?!</?\1[\s>]).)*</\1>)'
     + f"(?={_TAIL})",
     re.S,
@@ -84,8 +85,7 @@ def keep_together(content: str) -> str:
         if m.group(1) and (len(text) > _SHORT or not re.match(rf"[{_HANGUL}(]", tail.group(0))):
             continue  # text before punctuation never breaks: only a particle needs the span
         head = ""
-        plain = re.fullmatch(r"<code>([^<]*)</code>", unit)
-        if plain and len(text) > _SHORT:  # long code: only its last piece stays with the particle
+        if re.fullmatch(r"<code>[^<]*</code>", unit) and len(text) > _SHORT:  # long code: only its last piece stays with the particle
             cut = _code_cut(text)
             head = f'<code class="code-head">{html.escape(text[:cut], quote=False)}</code>'
             unit = f'<code class="code-tail">{html.escape(text[cut:], quote=False)}</code>'
