@@ -27,7 +27,6 @@ from pathlib import Path
 
 import nbformat
 
-from nb_derive import RAISES_TAG, error_line
 
 CACHE_ENV = "DEZERO_NOTEBOOK_CACHE"
 _CACHE_ENTRIES = 400  # the oldest entries beyond this many are removed
@@ -252,15 +251,3 @@ def execute_in_background(
     if todo:
         threading.Thread(target=asyncio.run, args=(run_all(),), name="notebooks", daemon=True).start()
     return futures
-
-
-def unexpected_errors(nb: nbformat.NotebookNode) -> list[str]:
-    """`ename: evalue` of errors in cells not tagged `raises-exception`."""
-    found = []
-    for n, cell in enumerate(nb.cells):
-        if cell.cell_type != "code" or RAISES_TAG in cell.metadata.get("tags", []):
-            continue
-        for out in cell.get("outputs", []):
-            if out.output_type == "error":
-                found.append(f"code cell {n + 1}: {error_line(out)}")
-    return found

@@ -16,7 +16,8 @@ import re
 
 import nbformat
 
-from nb_derive import SETUP_ID, SOLUTION_TAG, error_line, labels
+from nb_annotate import error_line
+from nb_derive import SETUP_ID, SOLUTION_TAG, labels
 
 _ANCHOR = re.compile(r'^(?P<head>#{1,6}\s.*?)\s*<a id="(?P<id>[\w-]+)"></a>\s*$', re.M)
 _ATTACHED = re.compile(

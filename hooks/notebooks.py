@@ -23,7 +23,6 @@ The hook adds these files itself, after the i18n plugin has picked the language'
 from __future__ import annotations
 
 import posixpath
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -37,11 +36,12 @@ from mkdocs.structure.files import File, InclusionLevel
 from mkdocs.utils import get_relative_url
 
 import blocks
+import nb_annotate
 import nb_derive
 import nb_execute
 import nb_render
-from nb_derive import CHAPTER, DEFAULT_LANGUAGE, derive_notebook, to_ipynb  # noqa: F401 (public names)
-from nb_execute import execute_in_background, execute_notebook, unexpected_errors  # noqa: F401
+from nb_derive import CHAPTER, DEFAULT_LANGUAGE, derive_notebook, to_ipynb
+from nb_execute import execute_in_background
 
 log = get_plugin_logger(__name__)
 
@@ -188,16 +188,16 @@ def on_pre_page(page, config, files):
         raise PluginError(f"{chapter.chapter.src_uri}: running its notebook failed: {exc!r}") from exc
     log.debug(f"Notebook of '{chapter.chapter.src_uri}' ready (waited {time.perf_counter() - started:.1f} s)")
     source = blocks.read_page(chapter.chapter.abs_src_path)
-    for problem in nb_derive.tag_raising_cells(chapter.notebook, source, executed):
+    for problem in nb_annotate.tag_raising_cells(chapter.notebook, source, executed):
         log.warning(f"Notebook of '{chapter.chapter.src_uri}': {problem} (the chapter shows no such error)")
     fences = sum(b.kind in ("graph", "plot") for b in source.blocks)
     if len(chapter.figures) != fences:
         log.warning(f"Notebook of '{chapter.chapter.src_uri}': {fences} figure fences, "
                     f"{len(chapter.figures)} figures drawn")
-    nb_derive.add_figures(chapter.notebook, chapter.figures)
-    nb_derive.add_figures(executed, chapter.figures)
+    nb_annotate.add_figures(chapter.notebook, chapter.figures)
+    nb_annotate.add_figures(executed, chapter.figures)
     chapter.figure_html = {
-        nb_render.figure_token(chapter.stem, nb_derive.figure_name(n)): html
+        nb_render.figure_token(chapter.stem, nb_annotate.figure_name(n)): html
         for n, html in enumerate(chapter.figures, start=1)
     }
     chapter.download.content_string = to_ipynb(chapter.notebook)

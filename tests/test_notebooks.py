@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tomllib
 import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -30,6 +29,7 @@ import nbformat
 import pytest
 
 import blocks
+import nb_annotate
 import nb_derive
 import nb_execute
 import nb_render
@@ -83,7 +83,7 @@ def test_there_are_chapters():
 def test_one_code_cell_per_python_block_in_order(page):
     nb = _derive(page)
     parsed = blocks.read_page(page)
-    code = [c.source for c in nb_derive.chapter_cells(nb)]
+    code = [c.source for c in nb_annotate.chapter_cells(nb)]
     assert code == [b.code.rstrip("\n") for b in parsed.python_blocks]
     for cell in nb.cells:
         # output blocks are not cells (running the notebook prints them), and no fence of them is left
@@ -260,7 +260,7 @@ def test_every_answer_of_a_chapter_is_collapsed_in_its_notebook(page):
                        if lines[k].strip() and len(lines[k]) - len(lines[k].lstrip()) <
                        len(lines[block.line - 1]) - len(lines[block.line - 1].lstrip())), "")
         in_answer.append(opener.strip().startswith("??? success"))
-    assert [_hidden(c) for c in nb_derive.chapter_cells(nb)] == in_answer
+    assert [_hidden(c) for c in nb_annotate.chapter_cells(nb)] == in_answer
 
 
 # --- the cell that installs dezero ----------------------------------------------------------------
@@ -380,21 +380,21 @@ def test_cells_that_show_any_exception_are_tagged_from_the_run(tmp_path):
     page = blocks.parse_page(RAISING)
     nb = nb_derive.derive_notebook(RAISING, "en")
     executed = _run(nbformat.from_dict(nb), tmp_path)
-    assert nb_derive.tag_raising_cells(nb, page, executed) == []
-    tagged = ["raises-exception" in c.metadata.get("tags", []) for c in nb_derive.chapter_cells(nb)]
+    assert nb_annotate.tag_raising_cells(nb, page, executed) == []
+    tagged = ["raises-exception" in c.metadata.get("tags", []) for c in nb_annotate.chapter_cells(nb)]
     assert tagged == [True, True, True, True, False, False]
     # with the tags, "Run All" goes on past every one of them (errors stop a run otherwise)
     again = _run(nbformat.from_dict(nb), tmp_path, allow_errors=False)
-    assert [_shown(c) for c in nb_derive.chapter_cells(again)] == [_expected(b) for b in page.python_blocks]
+    assert [_shown(c) for c in nb_annotate.chapter_cells(again)] == [_expected(b) for b in page.python_blocks]
 
 
 def test_an_error_the_page_does_not_show_is_reported_and_not_tagged(tmp_path):
     text = f"{FENCE}python\nprint(1 / 0)\n{FENCE}\n\n{FENCE}text title=\"Output\"\nZeroDivisionError: other\n{FENCE}\n"
     nb = nb_derive.derive_notebook(text, "en")
     executed = _run(nbformat.from_dict(nb), tmp_path)
-    problems = nb_derive.tag_raising_cells(nb, blocks.parse_page(text), executed)
+    problems = nb_annotate.tag_raising_cells(nb, blocks.parse_page(text), executed)
     assert problems == ["line 1: ZeroDivisionError: division by zero"]
-    assert "tags" not in nb_derive.chapter_cells(nb)[0].metadata
+    assert "tags" not in nb_annotate.chapter_cells(nb)[0].metadata
 
 
 def test_kernels_are_the_builds_interpreter_whatever_python3_resolves_to(tmp_path, monkeypatch):
@@ -502,7 +502,7 @@ def _download(site: Path, page: Path) -> nbformat.NotebookNode:
 def test_the_notebook_is_offered_for_download(site, page):
     nb = _download(site, page)
     nbformat.validate(nb)
-    code = [c.source for c in nb_derive.chapter_cells(nb)]
+    code = [c.source for c in nb_annotate.chapter_cells(nb)]
     assert code == [b.code.rstrip("\n") for b in blocks.read_page(page).python_blocks]
     assert nb.cells[1].id == nb_derive.SETUP_ID and REPOSITORY in nb.cells[0].source
     assert all(not c.outputs for c in nb.cells if c.cell_type == "code")  # the reader runs it
@@ -562,7 +562,7 @@ def test_one_downloaded_notebook_runs_in_a_fresh_kernel_as_the_page_shows(site, 
     nb = _run(_download(site, page), tmp_path, allow_errors=False)
     parsed = blocks.read_page(page)
     problems = []
-    for block, cell in zip(parsed.python_blocks, nb_derive.chapter_cells(nb), strict=True):
+    for block, cell in zip(parsed.python_blocks, nb_annotate.chapter_cells(nb), strict=True):
         if _shown(cell) != _expected(block):
             problems.append(f"{page.name}:{block.line}: expected {_expected(block)!r}, got {_shown(cell)!r}")
         others = [o.output_type for o in cell.outputs if o.output_type not in ("stream", "error")]
