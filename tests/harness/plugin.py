@@ -1,9 +1,11 @@
 """pytest plugin: run a page's Python blocks in order in one session and check their outputs.
 
 pytest-markdown-docs collects the blocks (through our parser, which also sees admonitions and
-tabs); the runner registered here replaces its default one. Each page gets one `__main__`-like
-namespace; a block runs once, and if pytest selected a later block alone, the earlier ones
-are replayed first (unchecked) so the state is what a reader would have.
+tabs); the runner registered here replaces its default one. Each page gets one real `__main__`
+module (blocks.new_session); a block runs once, and if pytest selected a later block alone, the
+earlier ones are replayed first (unchecked) so the state is what a reader would have. What a
+block writes to stdout and stderr is compared, in the order written, with its output block.
+The page-structure item rejects Python that would not run (see `uncollected_python`).
 """
 
 from __future__ import annotations
