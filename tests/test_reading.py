@@ -247,14 +247,14 @@ def test_figures_fit_the_column_and_open_full_size_on_a_phone(site_url, pages):
         return { id: f.id, width: r.width, natural: +svg.getAttribute('width'), small: f.hasAttribute('data-small'),
                  column: f.getBoundingClientRect().width }
       })""")
-    assert len(figs) == 2, figs
+    assert len(figs) >= 2, figs
     for fig in figs:
         assert fig["width"] <= fig["column"] + 1, fig
         assert fig["small"] == (fig["width"] < 0.75 * fig["natural"]), fig
     small = [f for f in figs if f["small"]]
     assert small, f"no figure of step 5 is scaled down at 390 px: {figs}"
     # Figure 5-2, the backward graph, starts at dy/dy: it is visible in the column and full size on tap
-    backward = figs[1]["id"]
+    backward = page.evaluate("document.querySelector('article .dezero-figure:has(.dz-frac)').id")
     assert page.evaluate(f"""() => [...document.querySelectorAll('#{backward} svg text')]
         .some(t => t.textContent === 'dy' && t.getBoundingClientRect().right <= innerWidth)""")
     page.locator(f"#{backward} .dz-figure-open").click()
@@ -533,8 +533,7 @@ def test_the_switcher_keeps_the_section_on_screen_without_a_fragment(site_url, p
     headings = page.evaluate("[...document.querySelectorAll('article h2[id]')].map(h => h.id)")
     open_page(page, site_url + chapter)
     shared = [h for h in page.evaluate("[...document.querySelectorAll('article h2[id]')].map(h => h.id)") if h in headings]
-    if not shared:
-        pytest.skip("the chapters do not carry shared heading ids yet")
+    assert shared, "the chapters' headings carry no ids shared by both languages ({#chain-rule})"
     target = shared[len(shared) // 2]
     page.evaluate(f"document.getElementById({target!r}).scrollIntoView()")
     page.wait_for_timeout(100)
