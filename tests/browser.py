@@ -13,6 +13,7 @@ import json
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -86,10 +87,19 @@ def launch_chromium(net_log: Path | None = None):
     with sync_playwright() as p:
         args = CHROMIUM_ARGS + ([f"--log-net-log={net_log}"] if net_log is not None else [])
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        _launched[id(browser)] = time.monotonic()
         try:
             yield browser
         finally:
             browser.close()
+
+
+_launched: dict[int, float] = {}
+
+
+def seconds_since_launch(browser) -> float:
+    """How long ago `launch_chromium` started this browser."""
+    return time.monotonic() - _launched[id(browser)]
 
 
 def _is_loopback(host: str) -> bool:

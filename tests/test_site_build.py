@@ -7,6 +7,7 @@ broken link or anchor, a failing figure); the tests that need the site are skipp
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -113,19 +114,21 @@ def test_both_languages_are_built_with_the_right_lang(built_site):
 
 def test_the_browser_attempts_nothing_outside_loopback(site_url, chromium, chromium_net_log):
     """Chromium's own services and the book's pages reach for no host but 127.0.0.1: no request,
-    no name lookup, no connection (read from the session browser's net log)."""
+    no name lookup, no connection; and any other name resolves to nothing without a lookup
+    (read from the session browser's net log)."""
     import time
 
-    from tests.browser import net_log_hosts, outside_loopback, read_net_log
+    from tests.browser import net_log_hosts, outside_loopback, read_net_log, seconds_since_launch
 
     page = chromium.new_page()
     try:
         for path in ("", "en/"):
             page.goto(site_url + path, wait_until="load")
-        time.sleep(4)  # Chromium's background services start within seconds of launch
     finally:
         page.close()
-    # the log is live: the visit itself is in it (Chromium flushes it about once a second)
+    # Chromium's background services start within seconds of launch: let the log cover 6 s
+    time.sleep(max(0.0, 6.0 - seconds_since_launch(chromium)))
+    # the log is live: the visit itself is in it (Chromium writes it about once a second)
     deadline = time.monotonic() + 10
     while True:
         log = read_net_log(chromium_net_log)
@@ -134,5 +137,32 @@ def test_the_browser_attempts_nothing_outside_loopback(site_url, chromium, chrom
             break
         time.sleep(0.5)
     assert site_url + "en/" in urls, f"the net log does not show the visit to {site_url}en/"
+    time.sleep(1.5)  # and what was attempted up to now is written too
+    log = read_net_log(chromium_net_log)
     outside = outside_loopback(net_log_hosts(log))
     assert not outside, "\n".join(f"{host}: {', '.join(sorted(types))}" for host, types in sorted(outside.items()))
+    # and a name that is not loopback resolves to nothing without a lookup (--host-resolver-rules):
+    # a page asking for one gets an error, and no resolver job or system lookup runs for it
+    probe = "http://resolver-probe.example/"
+    page = chromium.new_page()
+    try:
+        page.goto(site_url, wait_until="load")
+        failed = page.evaluate(f"fetch('{probe}').then(() => 'fetched', e => String(e))")
+    finally:
+        page.close()
+    assert failed != "fetched"
+    deadline = time.monotonic() + 10
+    while True:
+        log = read_net_log(chromium_net_log)
+        requested = [e for e in log.events if log.type_of(e) == "URL_REQUEST_START_JOB"
+                     and (e.get("params") or {}).get("url") == probe]
+        if requested or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert requested, "the net log does not show the probe request"
+    time.sleep(1.5)
+    log = read_net_log(chromium_net_log)
+    lookups = [log.type_of(e) for e in log.events
+               if log.type_of(e) in ("HOST_RESOLVER_MANAGER_JOB", "HOST_RESOLVER_SYSTEM_TASK", "HOST_RESOLVER_DNS_TASK")
+               and "resolver-probe" in json.dumps(e.get("params"))]
+    assert not lookups, f"resolver-probe.example was looked up: {lookups}"
