@@ -21,6 +21,25 @@ What the i18n plugin and Material do on their own, and what this hook changes:
   invisible field `infix` keeps what the split loses and adds what prefixes cannot reach: the
   unsplit forms (`역전파를`, for a query typed with its particle) and the inner parts of compounds
   (`역전파법` from `오차역전파법`), boosted below the text so that real words rank first.
+  Titles are shown as they are written, with no zero-width space: the segmented title goes to an
+  invisible field `heading` that carries the title's weight, and the shown `title` field keeps
+  only a small weight (it still matches, so the result's title is highlighted).
+  (The separator cannot do the split itself: Material's page highlighter splits the separator's
+  source at every `|`, so an alternation of endings there would cut queries apart.)
+* Interface text is not chapter prose: the notebook buttons (`.md-button`) and the titles of code
+  and output blocks (`실행 결과`, `step06.py`) are marked `data-search-exclude`, so snippets show
+  the chapter's sentences.
+* The index is fetched when the reader turns to search (focus on the box, the search button or a
+  search shortcut key, or a pointer over the box, or a page opened from search results, whose
+  highlighting needs the index's settings), not with every page: it is the largest file a
+  page would load (over 60 KiB gzipped in Korean). Material requests it with XMLHttpRequest as
+  soon as a page opens; `LAZY_INDEX`, inlined in the head, holds that one request back until then.
+* Not search, but in the same script: Material gives every code block's copy button a `<nav>`,
+  dozens of unnamed navigation landmarks per page (axe: landmark-unique); they get `role=none`.
+* Page-level result links. Material lists a page's matching sections under the page and links the
+  page with `?h=<the terms that matched the page's own entry>`; when only its sections matched,
+  that was an empty `?h=`, and the page opened with nothing highlighted. The same script gives
+  such a link the terms of the section links listed with it.
 * Head `<link rel=alternate hreflang>` links are dropped. Material's JavaScript fetches `sitemap.xml`
   under each of them, and the i18n plugin points them at the page itself (`/step04/`), so every
   page made two 404 requests (mkdocs-material#6582). The header's language switcher still links to
@@ -63,6 +82,8 @@ LANGUAGE_SETTINGS = {
 SEGMENTED = {"ko"}  # languages whose index text gets the Korean treatment
 INFIX_FIELD = "infix"
 INFIX_BOOST = 0.5
+HEADING_FIELD = "heading"  # the segmented title; the shown `title` keeps TITLE_BOOST
+TITLE_BOOST = 1.0
 
 # What attaches to a Korean noun: particles, the copula, the plural, and the endings of
 # noun + 하다 / 되다 verbs. Longest first; a word keeps at least MIN_STEM syllables, so that
@@ -81,6 +102,11 @@ PLURAL = "들"  # the one ending another can follow: 변수들의 = 변수 + 들
 
 # Search weight of whole pages, by file name without the language suffix.
 PAGE_BOOST = {"glossary": 0.3}
+# Weight of every other page's own entry (its title and opening). Material multiplies the score
+# of a page's own entry by up to 5 and a section's by up to 2 (`1 + boost ** 2`), so a page whose
+# title matched one word of "chain rule" ("Chaining functions") beat the section titled "The
+# chain rule". Halved, a page still wins when it matches every word, and not when it matches some.
+PAGE_LEVEL_BOOST = 0.5
 
 _HANGUL = re.compile(r"[가-힣]+")
 _TAG = re.compile(r"(<[^>]*>)")
@@ -88,6 +114,11 @@ _CONFIG = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</s
 _HEAD_ALTERNATE = re.compile(r'\n?[ \t]*<link rel="alternate" href="[^"]*" hreflang="[^"]*">')
 _SWITCHER_LINK = re.compile(r'(<a href=")[^"]*(" hreflang="([^"]+)" class="md-select__link">)')
 _EXCLUDABLE = re.compile(r"<(svg|math)\b(?![^>]*\bdata-search-exclude\b)")
+# interface text inside the article: buttons, and the titles of code and output blocks
+_INTERFACE = re.compile(
+    r'<(a|span|div|p)\b(?=[^>]*\bclass="(?:[^"]*\s)?(?:md-button|filename)(?:\s[^"]*)?")'
+    r"(?![^>]*\bdata-search-exclude\b)"
+)
 
 
 def _i18n(config):
@@ -108,12 +139,78 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 @event_priority(-100)  # after the hooks that draw figures or render math
 def on_page_content(html: str, page, config, files) -> str:
-    return _EXCLUDABLE.sub(r"<\1 data-search-exclude", html)
+    return exclude_from_search(html)
+
+
+def exclude_from_search(html: str) -> str:
+    """Mark figures, formulas and interface text `data-search-exclude`."""
+    html = _EXCLUDABLE.sub(r"<\1 data-search-exclude", html)
+    return _INTERFACE.sub(r"<\1 data-search-exclude", html)
+
+
+# Inlined at the top of <head> of every page with a search box; see the module docstring.
+LAZY_INDEX = """<script>(() => {
+  const X = XMLHttpRequest.prototype, open = X.open, send = X.send
+  let go, wanted = new Promise(resolve => go = resolve)
+  const want = () => go()
+  X.open = function (method, url) {
+    this.dzIndex = /\\/search\\/search_index\\.json$/.test(new URL(url, location.href).pathname)
+    return open.apply(this, arguments)
+  }
+  X.send = function () {
+    if (!this.dzIndex) return send.apply(this, arguments)
+    wanted.then(() => send.apply(this, arguments))
+  }
+  const on = (type, test) => addEventListener(type, e => test(e) && want(), true)
+  const inSearch = e => e.target instanceof Element && !!e.target.closest(".md-search, [for=__search]")
+  on("focusin", inSearch)
+  on("pointerover", inSearch)
+  on("change", e => e.target.id === "__search" && e.target.checked)
+  on("keydown", e => ["/", "s", "f", "S", "F"].includes(e.key) && !e.target.closest?.("input, textarea, [contenteditable]"))
+  const params = new URLSearchParams(location.search)
+  if (params.has("q") || params.has("h")) want()  // opened from a search: results, or highlighting
+  const fill = () => {
+    for (const item of document.querySelectorAll(".md-search-result__item")) {
+      const [page, ...sections] = item.querySelectorAll("a.md-search-result__link")
+      const url = page && new URL(page.href)
+      if (!url || !url.searchParams.has("h") || url.searchParams.get("h")) continue
+      const terms = new Set(sections.flatMap(a => (new URL(a.href).searchParams.get("h") || "").split(" ")))
+      terms.delete("")
+      if (!terms.size) continue
+      url.searchParams.set("h", [...terms].join(" "))
+      page.href = url.href
+    }
+  }
+  addEventListener("DOMContentLoaded", () => {
+    const list = document.querySelector(".md-search-result__list")
+    if (list) new MutationObserver(fill).observe(list, {childList: true, subtree: true})
+    const plain = () => {
+      for (const nav of document.querySelectorAll("nav.md-code__nav:not([role])"))
+        nav.setAttribute("role", "none")
+    }
+    plain()
+    new MutationObserver(plain).observe(document.body, {childList: true, subtree: true})
+  })
+})()</script>"""
+_HEAD = re.compile(r"(<head>)")
+_DIALOG = re.compile(r'<div class="md-search" data-md-component="search" role="dialog"(?![^>]*aria-label)')
+_PLACEHOLDER = re.compile(r'<input[^>]*class="md-search__input"[^>]*placeholder="([^"]*)"|'
+                          r'<input[^>]*placeholder="([^"]*)"[^>]*class="md-search__input"')
+
+
+def name_search_dialog(output: str) -> str:
+    """Give Material's search dialog an accessible name: the search box's placeholder (검색, Search)."""
+    m = _PLACEHOLDER.search(output)
+    if m is None:
+        return output
+    return _DIALOG.sub(lambda d: f'{d.group(0)} aria-label="{m.group(1) or m.group(2)}"', output, count=1)
 
 
 @event_priority(-100)
 def on_post_page(output: str, page, config) -> str:
-    output = _HEAD_ALTERNATE.sub("", output)
+    output = name_search_dialog(_HEAD_ALTERNATE.sub("", output))
+    if 'name="search"' in output:
+        output = _HEAD.sub(lambda m: m.group(1) + re.sub(r"\n\s*", "\n", LAZY_INDEX), output, count=1)
     i18n = _i18n(config)
     if i18n is None or i18n.current_language == i18n.default_language:
         return output
@@ -135,7 +232,7 @@ def on_post_template(output: str, template_name: str, config) -> str:
         lang = m.group(3)
         return m.group(1) + (root if lang == i18n.default_language else f"{root}{lang}/") + m.group(2)
 
-    _not_found["page"] = _HEAD_ALTERNATE.sub("", _SWITCHER_LINK.sub(home, output))
+    _not_found["page"] = name_search_dialog(_HEAD_ALTERNATE.sub("", _SWITCHER_LINK.sub(home, output)))
     return _not_found["page"]
 
 
@@ -214,13 +311,20 @@ def split_index(index: dict, default: str, others: list[str]) -> dict[str, dict]
     for lang, docs in by_lang.items():
         config = {**index["config"], **LANGUAGE_SETTINGS.get(lang, {"lang": [lang]})}
         config["separator"] = SEPARATOR
+        fields = dict(config["fields"])
         if lang in SEGMENTED:
-            config["fields"] = {**config["fields"], INFIX_FIELD: {"boost": INFIX_BOOST}}
+            fields[HEADING_FIELD] = fields["title"]
+            fields["title"] = {"boost": TITLE_BOOST}
+            fields[INFIX_FIELD] = {"boost": INFIX_BOOST}
             for doc in docs:
                 extra = infixes(f"{doc['title']} {doc['text']}")
-                doc["title"], doc["text"] = segment(doc["title"]), segment(doc["text"])
+                doc[HEADING_FIELD], doc["text"] = segment(doc["title"]), segment(doc["text"])
                 if extra:
                     doc[INFIX_FIELD] = extra
+        config["fields"] = fields
+        for doc in docs:
+            if "#" not in doc["location"]:
+                doc.setdefault("boost", PAGE_LEVEL_BOOST)
         result[lang] = {**index, "config": config, "docs": docs}
     return result
 

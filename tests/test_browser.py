@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
@@ -34,8 +34,8 @@ SHOTS = Path(os.environ.get("SHOTS_DIR", "/tmp/shots"))
 
 # Query -> the chapters that may come first: where the term is the subject of the chapter or of
 # one of its sections (checked against the built index). 역전파 is in the titles of steps 5-7.
-# 계산 그래프 is defined in step 2 (section "계산 그래프"), but in Korean step 5's section 5.3
-# ("계산 그래프로 본 순전파와 역전파") ranks first; in English step 2 does.
+# 계산 그래프 / computational graph is introduced in step 2; step 5's section 5.3 ("계산 그래프로 본
+# 순전파와 역전파", "Forward and backward on the computational graph") has it in its title.
 QUERIES = {
     "ko": {
         "역전파": {"step05", "step06", "step07"},
@@ -53,7 +53,7 @@ QUERIES = {
         "numerical differentiation": {"step04"},
         "centered difference": {"step04"},
         "chain rule": {"step05"},
-        "computational graph": {"step02"},
+        "computational graph": {"step02", "step05"},
         "creator": {"step07"},
         "recursion": {"step08"},
     },
@@ -305,6 +305,7 @@ def test_every_page_is_offline_and_free_of_errors(site, site_url, chromium):
             current[0] = path
             page.goto(site_url + path)
             if page.locator("input.md-search__input").count():
+                page.locator("input.md-search__input").focus()  # the index loads when search is used
                 wait_for_search(page)  # the worker has fetched the index and lunr's languages
     finally:
         context.close()
@@ -352,6 +353,87 @@ def test_korean_search_finds_words_with_their_particles(search_pages):
 def test_korean_query_typed_with_a_particle_still_finds_it(search_pages):
     results = search(search_pages["ko"], "역전파를")
     assert results and all(language_of(r["path"].lstrip("/")) == "ko" for r in results)
+
+
+def _button_labels(pages, lang: str) -> set[str]:
+    """The labels of the buttons (notebook download and view) on the built chapters of `lang`."""
+    labels = set()
+    for path, tree in pages.items():
+        if language_of(path) == lang and re.search(r"(^|/)step\d\d/$", path) and "notebooks/" not in path:
+            labels |= {" ".join(el.text().split()) for el in tree.find("article").find_all(cls="md-button")}
+    return labels - {""}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_search_index_holds_prose_not_interface_text(site, pages, lang):
+    labels = _button_labels(pages, lang)
+    assert labels, f"{lang}: found no buttons on the chapters"
+    unmarked = [f"/{path}: {el.text()!r}" for path, tree in pages.items() if language_of(path) == lang
+                for el in (tree.find("article") or tree).find_all("span", "filename")
+                if "data-search-exclude" not in el.attrs]
+    assert not unmarked, f"{lang}: code and output titles indexed for search: {unmarked[:5]}"
+    index = _index(site, lang)
+    strip = lambda t: re.sub(r"<[^>]+>", " ", t).replace(search_hook.ZWSP, "")  # noqa: E731
+    found = sorted({label for d in index["docs"] for label in labels if label in strip(d["text"])})
+    assert not found, f"{lang}: interface text in the search index: {found}"
+    titles = [d["title"] for d in index["docs"] if re.search(r"[\u200b-\u200d\u2060\ufeff]", d["title"])]
+    assert not titles, f"{lang}: titles with zero-width characters: {titles[:5]}"
+
+
+_RAW_RESULTS = """() => [...document.querySelectorAll('.md-search-result__item')].map(li => ({
+  links: [...li.querySelectorAll('a.md-search-result__link')].map(a => a.href),
+  titles: [...li.querySelectorAll('h1, h2')].map(h => h.textContent),
+  text: li.textContent,
+}))"""
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_search_results_show_prose_with_clean_titles_and_highlighting_links(
+    site, pages, search_pages, chromium, lang
+):
+    page = search_pages[lang]
+    query = {"ko": "역전파", "en": "backpropagation"}[lang]
+    search(page, query)
+    items = page.evaluate(_RAW_RESULTS)
+    assert len(items) >= 3, items
+    text = " ".join(i["text"] for i in items)
+    shown = [label for label in _button_labels(pages, lang) if label in text]
+    assert not shown, f"{lang}: results show interface text {shown}"
+    titles = [t for i in items for t in i["titles"]]
+    assert titles and not [t for t in titles if re.search(r"[\u200b-\u200d\u2060\ufeff]", t)], titles
+    empty = [link for i in items for link in i["links"] if "h=" in link and not parse_qs(urlsplit(link).query).get("h")]
+    assert not empty, f"{lang}: result links with an empty ?h=: {empty[:3]}"
+    # a page-level link (no #section) highlights the query on the page it opens
+    top = next(link for i in items for link in i["links"][:1] if "#" not in link)
+    assert parse_qs(urlsplit(top).query)["h"][0].lower().startswith(query[:3].lower()), top
+    context = chromium.new_context()
+    try:
+        opened = context.new_page()
+        opened.goto(top)
+        marks = opened.locator("article mark[data-md-highlight]")
+        opened.wait_for_function("() => document.querySelector('article mark[data-md-highlight]')")
+        assert query[:3].lower() in marks.first.text_content().lower()
+    finally:
+        context.close()
+
+
+def test_the_search_index_is_fetched_only_when_search_is_used(site, site_url, chromium):
+    chapter = first_chapter(site, "step04", "step05", "step01")
+    context = chromium.new_context()
+    try:
+        for lang in LANGUAGES:
+            page = context.new_page()
+            fetched: list[str] = []
+            page.on("request", lambda r: "search_index" in r.url and fetched.append(r.url))
+            page.goto(site_url + chapter_path(lang, chapter).lstrip("/"), wait_until="networkidle")
+            page.wait_for_timeout(500)
+            assert not fetched, f"{lang}: the index was fetched before search was used: {fetched}"
+            page.locator("input.md-search__input").focus()
+            wait_for_search(page)
+            assert fetched == [urljoin(site_url, lang_root(lang).lstrip("/") + "search/search_index.json")], fetched
+            page.close()
+    finally:
+        context.close()
 
 
 def test_copy_button_copies_only_the_code(site, site_url, chromium):
@@ -464,6 +546,7 @@ def test_the_book_works_under_its_hosted_sub_path(built_site, chromium, tmp_path
             page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
             for path in ("", "step05/", "notebooks/step06/", "en/", "en/step05/"):
                 page.goto(base + path)
+                page.locator("input.md-search__input").focus()
                 wait_for_search(page)
             results = search(page, "chain rule")
             assert results and results[0]["path"] == f"/{sub}/en/step05/", results[:3]

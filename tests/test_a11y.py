@@ -1,0 +1,239 @@
+"""Accessibility and weight of the built book, as a reader's browser gets it.
+
+* axe-core (through axe-playwright-python, which bundles it) finds no violation on any page of
+  either language, in the light and the dark scheme, with every collapsed block opened.
+* Page weight: a chapter page with everything the browser loads for it (HTML, CSS, JavaScript,
+  the search worker, fonts, images) is at most 120 KiB gzipped, a notebook page at most 140 KiB.
+  The site is served gzipped, as GitHub Pages serves it, by `PagesServer` below; the bytes are
+  counted as that server sends them, for the requests the browser makes.
+* Lighthouse (npm, tools/lighthouse; `npm ci --prefix tools/lighthouse`), mobile: accessibility
+  100 and performance at least 0.98 on a chapter page, served gzipped.
+
+Without Chromium, axe or Lighthouse the tests are skipped, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gzip
+import http.server
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LANGUAGES, page_paths, skip_or_fail
+
+ROOT = Path(__file__).resolve().parents[1]
+LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / "lighthouse" / "cli" / "index.js"
+KIB = 1024
+CHAPTER_BUDGET = 120 * KIB
+NOTEBOOK_BUDGET = 140 * KIB
+LIGHTHOUSE_PAGE = "step04/"  # formulas, figures and a plot: the chapter with the most to draw
+LIGHTHOUSE_RUNS = 3  # performance is the median of the runs (the machine's load varies)
+
+
+# --- serving the site as GitHub Pages does ------------------------------------------------------
+
+_NOT_COMPRESSED = ("image/png", "image/jpeg", "image/gif", "image/webp", "font/woff2", "font/woff",
+                   "application/zip", "application/gzip")
+
+
+class _PagesHandler(http.server.SimpleHTTPRequestHandler):
+    sent: list[tuple[str, int]]  # (path, body bytes) of every response, set per server
+
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's name
+        pass
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
+        if not path.is_file():
+            return super().send_head()  # redirects and 404s, as before
+        ctype = self.guess_type(str(path))
+        body = path.read_bytes()
+        squeeze = "gzip" in self.headers.get("Accept-Encoding", "") and not ctype.startswith(_NOT_COMPRESSED)
+        if squeeze:
+            body = gzip.compress(body, 6)
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "max-age=600")  # what Pages sends
+        if squeeze:
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Vary", "Accept-Encoding")
+        self.end_headers()
+        self.sent.append((self.path, len(body) if self.command == "GET" else 0))
+        return io.BytesIO(body)
+
+
+@contextlib.contextmanager
+def pages_server(directory: Path):
+    """Serve `directory` gzipped like GitHub Pages; yields (base URL, list of (path, bytes) sent)."""
+    sent: list[tuple[str, int]] = []
+    handler = type("Handler", (_PagesHandler,), {"sent": sent})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="pages-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", sent
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def site(built_site) -> Path:
+    if built_site.returncode != 0:
+        pytest.fail("the site did not build:\n" + built_site.log[-3000:], pytrace=False)
+    return built_site.path
+
+
+@pytest.fixture(scope="module")
+def pages_site(site):
+    with pages_server(site) as served:
+        yield served
+
+
+def test_the_server_sends_gzip_like_pages(site, pages_site):
+    import urllib.request
+
+    url, sent = pages_site
+    request = urllib.request.Request(url + "step01/", headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        body = gzip.decompress(response.read())
+    assert body == (site / "step01" / "index.html").read_bytes()
+    assert sent[-1][1] < len(body) / 2
+    with urllib.request.urlopen(url + "assets/images/favicon.png") as response:
+        assert response.headers["Content-Encoding"] is None
+
+
+# --- axe-core -----------------------------------------------------------------------------------
+
+
+def _axe():
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        skip_or_fail("axe-playwright-python is not installed (pip install -e '.[test]')")
+    return Axe()
+
+
+def _every_page(site: Path) -> list[str]:
+    return page_paths(site) + ["404.html"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violation_on_any_page(site, site_url, chromium, scheme):
+    axe = _axe()
+    paths = _every_page(site)
+    assert any(p.startswith("en/") for p in paths) and any("notebooks/" in p for p in paths)
+    problems: list[str] = []
+    context = chromium.new_context(color_scheme=scheme)
+    try:
+        page = context.new_page()
+        for path in paths:
+            page.goto(site_url + path)
+            expected = "slate" if scheme == "dark" else "default"
+            assert page.evaluate("document.body.dataset.mdColorScheme") == expected, path
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            for violation in axe.run(page).response["violations"]:
+                nodes = violation["nodes"]
+                first = nodes[0].get("failureSummary", "").replace("\n", " ")[:240]
+                problems.append(f"/{path} [{scheme}] {violation['id']} ({len(nodes)}x): "
+                                f"{nodes[0]['target']} {first}")
+    finally:
+        context.close()
+    assert not problems, f"{len(problems)} axe violations:\n" + "\n".join(problems)
+
+
+# --- page weight --------------------------------------------------------------------------------
+
+
+def _weight(chromium, url: str, sent: list) -> tuple[int, list[tuple[str, int]]]:
+    """Bytes sent for `url` and everything the browser loads with it, in a fresh context."""
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        start = len(sent)
+        page.goto(url, wait_until="networkidle")
+        page.wait_for_timeout(500)  # the search worker and anything it loads
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        page.wait_for_load_state("networkidle")
+        loaded = list(sent[start:])
+    finally:
+        context.close()
+    return sum(n for _, n in loaded), loaded
+
+
+def _chapters(site: Path, notebooks: bool) -> list[str]:
+    return [p for p in page_paths(site)
+            if p.rstrip("/").split("/")[-1].startswith("step") and ("notebooks/" in p) == notebooks]
+
+
+@pytest.mark.parametrize("kind, budget", [("chapter", CHAPTER_BUDGET), ("notebook", NOTEBOOK_BUDGET)])
+def test_page_weight_with_everything_it_loads(site, pages_site, chromium, kind, budget):
+    url, sent = pages_site
+    paths = _chapters(site, notebooks=kind == "notebook")
+    assert len(paths) >= 2 * 8, paths
+    heavy = []
+    weights = {}
+    for path in paths:
+        total, loaded = _weight(chromium, url + path, sent)
+        weights[path] = total
+        assert any(p.endswith(".css") for p, _ in loaded) and any(p.endswith(".js") for p, _ in loaded), loaded
+        if total > budget:
+            parts = ", ".join(f"{p} {n / KIB:.1f}" for p, n in sorted(loaded, key=lambda x: -x[1])[:6])
+            heavy.append(f"/{path}: {total / KIB:.1f} KiB > {budget // KIB} KiB ({parts})")
+    print(f"{kind} pages, KiB gzipped:", {p: round(n / KIB, 1) for p, n in weights.items()})
+    assert not heavy, "\n".join(heavy)
+
+
+# --- Lighthouse ---------------------------------------------------------------------------------
+
+
+def _lighthouse(url: str) -> dict:
+    node = shutil.which("node")
+    if node is None or not LIGHTHOUSE.exists():
+        skip_or_fail("Lighthouse is not installed: npm ci --prefix tools/lighthouse (needs Node.js 18.20+)")
+    if not CHROMIUM.exists():
+        skip_or_fail(f"{CHROMIUM} is missing")
+    proc = subprocess.run(
+        [node, str(LIGHTHOUSE), url, "--quiet", "--output=json", "--output-path=stdout",
+         "--form-factor=mobile", "--only-categories=performance,accessibility",
+         "--chrome-flags=" + " ".join(CHROMIUM_ARGS)],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "CHROME_PATH": str(CHROMIUM)},
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+def test_lighthouse_mobile_accessibility_100_and_performance(site, pages_site):
+    url, _ = pages_site
+    runs = [_lighthouse(url + LIGHTHOUSE_PAGE) for _ in range(LIGHTHOUSE_RUNS)]
+    accessibility = [r["categories"]["accessibility"]["score"] for r in runs]
+    performance = [r["categories"]["performance"]["score"] for r in runs]
+    failing = sorted({k for r in runs for k, a in r["audits"].items()
+                      if k in _accessibility_audits(r) and a.get("score") not in (None, 1)})
+    metrics = {k: runs[0]["audits"][k].get("displayValue") for k in (
+        "first-contentful-paint", "largest-contentful-paint", "total-blocking-time",
+        "cumulative-layout-shift", "speed-index", "total-byte-weight")}
+    print(f"Lighthouse /{LIGHTHOUSE_PAGE}: accessibility {accessibility}, performance {performance}, {metrics}")
+    assert all(a == 1 for a in accessibility), f"accessibility {accessibility}; failing audits {failing}"
+    assert statistics.median(performance) >= 0.98, f"performance {performance} (median below 0.98); {metrics}"
+
+
+def _accessibility_audits(report: dict) -> set[str]:
+    return {ref["id"] for ref in report["categories"]["accessibility"]["auditRefs"] if ref.get("weight")}
