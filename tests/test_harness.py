@@ -469,6 +469,14 @@ def test_an_indented_code_block_holding_python_is_rejected(run_page):
     assert "page.md:5: an indented code block holds Python that would not run" in result.stdout.str()
 
 
+def test_a_python_fence_inside_an_html_block_is_rejected(run_page):
+    # no blank line: the whole <details> is one HTML block, which no parser of the tests looks into
+    page = '<details markdown="1">\n<summary>Code</summary>\n```python\nprint("hidden")\n```\n</details>\n'
+    result = run_page(page)
+    result.assert_outcomes(failed=1)
+    assert "page.md:3: a Python fence inside an HTML block is not run" in result.stdout.str()
+
+
 @pytest.mark.parametrize("fence", ["```py", "```python3", "```{.py}", "```{ .python title=\"x.py\" }"])
 def test_other_spellings_that_are_collected_are_run_and_checked(run_page, fence):
     page = f'{fence}\nprint("actual")\n```\n\n```text title="Output"\nexpected\n```\n'

@@ -160,6 +160,7 @@ def pytest_markdown_docs_markdown_it():
     return blocks.BookMarkdownIt()
 
 
+_FENCE_IN_HTML = re.compile(r"^\s*(`{3,}|~{3,})\s*\{?\s*\.?([\w+-]+)")
 _PROMPT = re.compile(r"^\s*(>>>|In \[\d*\]:)( |$)", re.MULTILINE)
 
 
@@ -200,9 +201,18 @@ def uncollected_python(page_path: Path, text: str) -> list[str]:
     problems = []
     where = _shown_path(page_path)
     for tok in blocks.BookMarkdownIt().parse(text):
-        if tok.type not in ("fence", "code_block") or not tok.map:
+        if tok.type not in ("fence", "code_block", "html_block") or not tok.map:
             continue
         line = tok.map[0] + 1
+        if tok.type == "html_block":  # md_in_html renders a fence in there; no test sees it
+            for offset, raw in enumerate(tok.content.split("\n")):
+                m = _FENCE_IN_HTML.match(raw)
+                if m and (m.group(2) in blocks.PYTHON_LANGS or python_lexer_name(m.group(2))):
+                    problems.append(
+                        f"{where}:{line + offset}: a Python fence inside an HTML block is not run; "
+                        f"use an admonition (!!! or ???) or a content tab around it instead"
+                    )
+            continue
         if tok.type == "code_block":
             if _PROMPT.search(tok.content) or _parses_as_python(tok.content):
                 problems.append(
