@@ -62,16 +62,21 @@ def build_faults(log: str, root: Path = ROOT) -> list[str]:
     """
     messages: list[tuple[str, str]] = []
     lines = log.splitlines()
+    continues = False  # the line belongs to the last ERROR/WARNING message
     for i, raw in enumerate(lines):
         m = _LEVEL.match(raw)
         if m:
             messages.append((m.group("level"), m.group("msg").strip()))
+            continues = True
         elif raw.startswith("Traceback (most recent call last)"):
             last = next((l for l in reversed(lines[i:]) if l and not l.startswith(" ")), "")
             messages.append(("ERROR", f"the build crashed: {last}"))
-        elif messages and raw.startswith("  ") and raw.strip() and not raw.startswith("  File "):
+            continues = False
+        elif continues and raw.startswith("  ") and raw.strip():
             level, msg = messages[-1]
             messages[-1] = (level, msg + "\n" + raw.strip())
+        else:
+            continues = False
     faults = []
     for level, msg in messages:
         if _NOISE.match(msg):
