@@ -69,7 +69,7 @@ def build_faults(log: str, root: Path = ROOT) -> list[str]:
             messages.append((m.group("level"), m.group("msg").strip()))
             continues = True
         elif raw.startswith("Traceback (most recent call last)"):
-            last = next((l for l in reversed(lines[i:]) if l and not l.startswith(" ")), "")
+            last = next((l for l in lines[i + 1:] if l and not l.startswith(" ")), "")
             messages.append(("ERROR", f"the build crashed: {last}"))
             continues = False
         elif continues and raw.startswith("  ") and raw.strip():
