@@ -175,6 +175,30 @@ def _code(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     return [c for c in nb.cells if c.cell_type == "code"]
 
 
+def _stored(nb: nbformat.NotebookNode) -> list:
+    """The outputs of `nb`'s code cells, as the cache keeps them."""
+    return [[c.get("execution_count"), c.get("outputs", [])] for c in _code(nb)]
+
+
+def _with_stored(nb: nbformat.NotebookNode, stored: list) -> nbformat.NotebookNode | None:
+    copy = nbformat.from_dict(nb)
+    cells = _code(copy)
+    if len(stored) != len(cells):
+        return None
+    for cell, (count, outputs) in zip(cells, stored):
+        cell.execution_count = count
+        cell.outputs = [nbformat.from_dict(o) for o in outputs]
+    return copy
+
+
+def with_outputs(nb: nbformat.NotebookNode, ran: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of `nb` (the chapter as it is now) with the outputs of `ran`, a run of the same code
+    (whose prose may be older: `mkdocs serve` after an edit of the prose only)."""
+    if [c.source for c in _code(nb)] != [c.source for c in _code(ran)]:
+        raise ValueError("the run is of other code")
+    return _with_stored(nb, _stored(ran))
+
+
 def load_cached(nb: nbformat.NotebookNode, key: str) -> nbformat.NotebookNode | None:
     """A copy of `nb` with the outputs stored under `key`, or None."""
     folder = cache_dir()
@@ -184,14 +208,7 @@ def load_cached(nb: nbformat.NotebookNode, key: str) -> nbformat.NotebookNode | 
         stored = json.loads((folder / f"{key}.json").read_text("utf8"))
     except (OSError, ValueError):
         return None
-    copy = nbformat.from_dict(nb)
-    cells = _code(copy)
-    if len(stored.get("cells", [])) != len(cells):
-        return None
-    for cell, (count, outputs) in zip(cells, stored["cells"]):
-        cell.execution_count = count
-        cell.outputs = [nbformat.from_dict(o) for o in outputs]
-    return copy
+    return _with_stored(nb, stored.get("cells", []))
 
 
 def store(nb: nbformat.NotebookNode, key: str) -> None:
@@ -200,7 +217,7 @@ def store(nb: nbformat.NotebookNode, key: str) -> None:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        data = json.dumps({"cells": [[c.get("execution_count"), c.get("outputs", [])] for c in _code(nb)]})
+        data = json.dumps({"cells": _stored(nb)})
         tmp = folder / f".{key}.{os.getpid()}.tmp"
         tmp.write_text(data, "utf8")
         tmp.replace(folder / f"{key}.json")

@@ -183,7 +183,8 @@ def on_pre_page(page, config, files):
         return page
     started = time.perf_counter()
     try:
-        executed = nbformat.from_dict(chapter.run.result())
+        # the run's outputs on the chapter as it is now (its prose may have changed since)
+        executed = nb_execute.with_outputs(chapter.notebook, chapter.run.result())
     except Exception as exc:
         raise PluginError(f"{chapter.chapter.src_uri}: running its notebook failed: {exc!r}") from exc
     log.debug(f"Notebook of '{chapter.chapter.src_uri}' ready (waited {time.perf_counter() - started:.1f} s)")

@@ -465,6 +465,21 @@ def test_the_cache_serves_a_run_only_for_the_same_inputs(tmp_path, monkeypatch):
     assert nb_execute.cache_dir() is None
 
 
+def test_a_run_fills_in_the_chapter_as_it_is_now():
+    """`mkdocs serve`: the prose changed, the code did not; the page shows the new prose with the
+    run's outputs, and a run of other code is refused."""
+    old = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("old prose"), nbformat.v4.new_code_cell("print(1)")])
+    old.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    new = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("new prose"), nbformat.v4.new_code_cell("print(1)")])
+    filled = nb_execute.with_outputs(new, old)
+    assert filled.cells[0].source == "new prose" and _shown(filled.cells[1]) == ["1"]
+    assert new.cells[1].outputs == []  # a copy
+    other = nbformat.from_dict(new)
+    other.cells[1].source = "print(2)"
+    with pytest.raises(ValueError):
+        nb_execute.with_outputs(other, old)
+
+
 # --- the built site ----------------------------------------------------------------------------
 
 
