@@ -503,9 +503,7 @@ def _text(page_html: str) -> str:
 
 @pytest.fixture(scope="module")
 def site(built_site):
-    if built_site.returncode != 0:
-        pytest.fail("the site did not build:\n" + built_site.log[-3000:], pytrace=False)
-    return built_site.path
+    return built_site.path  # a failed build skips these (conftest) and fails tests/test_site_build.py
 
 
 def _download(site: Path, page: Path) -> nbformat.NotebookNode:
