@@ -373,31 +373,43 @@ print("after")
 {FENCE}text title="Output"
 after
 {FENCE}
+
+{FENCE}python
+print(1 / 0)
+{FENCE}
+
+{FENCE}text title="Output"
+ZeroDivisionError: not the error the run raises
+{FENCE}
 """
 
 
 def test_cells_that_show_any_exception_are_tagged_from_the_run(tmp_path):
+    """Tagged: a cell whose run raised the exception its output block ends in, whatever its name.
+    Not tagged: a print that looks like an exception, and an error the page does not show (that
+    one is reported, and stops "Run All" as it would in Jupyter)."""
+    from nbclient.exceptions import CellExecutionError
+
     page = blocks.parse_page(RAISING)
     nb = nb_derive.derive_notebook(RAISING, "en")
     executed = _run(nbformat.from_dict(nb), tmp_path)
-    assert nb_annotate.tag_raising_cells(nb, page, executed) == []
+    last = page.python_blocks[-1].line
+    assert nb_annotate.tag_raising_cells(nb, page, executed) == [f"line {last}: ZeroDivisionError: division by zero"]
     tagged = ["raises-exception" in c.metadata.get("tags", []) for c in nb_annotate.chapter_cells(nb)]
-    assert tagged == [True, True, True, True, False, False]
-    # with the tags, "Run All" goes on past every one of them (errors stop a run otherwise)
-    again = _run(nbformat.from_dict(nb), tmp_path, allow_errors=False)
-    assert [_shown(c) for c in nb_annotate.chapter_cells(again)] == [_expected(b) for b in page.python_blocks]
+    assert tagged == [True, True, True, True, False, False, False]
+    # with the tags, "Run All" goes on past every raising cell, and stops at the untagged error
+    again = nbformat.from_dict(nb)
+    with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
+        _run(again, tmp_path, allow_errors=False)
+    shown = [_shown(c) for c in nb_annotate.chapter_cells(again)]
+    assert shown[:-1] == [_expected(b) for b in page.python_blocks[:-1]]
+    assert shown[-1] == ["ZeroDivisionError: division by zero"]
 
 
-def test_an_error_the_page_does_not_show_is_reported_and_not_tagged(tmp_path):
-    text = f"{FENCE}python\nprint(1 / 0)\n{FENCE}\n\n{FENCE}text title=\"Output\"\nZeroDivisionError: other\n{FENCE}\n"
-    nb = nb_derive.derive_notebook(text, "en")
-    executed = _run(nbformat.from_dict(nb), tmp_path)
-    problems = nb_annotate.tag_raising_cells(nb, blocks.parse_page(text), executed)
-    assert problems == ["line 1: ZeroDivisionError: division by zero"]
-    assert "tags" not in nb_annotate.chapter_cells(nb)[0].metadata
-
-
-def test_kernels_are_the_builds_interpreter_whatever_python3_resolves_to(tmp_path, monkeypatch):
+def test_kernels_are_the_builds_interpreter_and_read_no_profile_of_the_machine(tmp_path, monkeypatch):
+    """Whatever kernelspec `python3` resolves to, the kernel is the build's interpreter; and a
+    startup file in the user's IPython profile (it could change what cells show, which the cache
+    cannot know) is not read."""
     from jupyter_client.kernelspec import KernelSpecManager
 
     spec = tmp_path / "jupyter" / "kernels" / "python3"
@@ -410,22 +422,16 @@ def test_kernels_are_the_builds_interpreter_whatever_python3_resolves_to(tmp_pat
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     # the machine's `python3` kernelspec is now another command
     assert KernelSpecManager().get_kernel_spec("python3").argv[0] == "/usr/bin/env"
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import os, sys\nprint(sys.executable)\nprint(os.environ.get('DEZERO_WRONG_KERNEL'))")])
-    out = _shown(_run(nb, tmp_path).cells[0])
-    assert out == [sys.executable, "None"]
-
-
-def test_kernels_read_no_ipython_profile_of_the_machine(tmp_path, monkeypatch):
-    """A startup file in the user's IPython profile would print in every notebook (and change
-    outputs the cache could not know about): the kernels do not read it."""
     startup = tmp_path / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / "00-numpy.py").write_text("import numpy\nnumpy.set_printoptions(precision=2)\nNOISE = 1\n")
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, sys\nprint(sys.executable)\nprint(os.environ.get('DEZERO_WRONG_KERNEL'))\n"
         "import numpy as np\nprint(np.array([1 / 3]))\nprint('NOISE' in globals())")])
-    assert _shown(_run(nb, tmp_path).cells[0]) == ["[0.33333333]", "False"]
+    out = _shown(_run(nb, tmp_path).cells[0])
+    assert out[:2] == [sys.executable, "None"], "not the build's interpreter"
+    assert out[2:] == ["[0.33333333]", "False"], "the machine's IPython profile was read"
 
 
 def test_the_cache_serves_a_run_only_for_the_same_inputs(tmp_path, monkeypatch):
