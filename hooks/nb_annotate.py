@@ -5,7 +5,7 @@
   exception counts (KeyboardInterrupt, StopIteration, a warning turned into an error, a class of
   the page's own): the run decides, not the name.
 - `add_figures`: the SVG of each figure the chapter draws replaces the figure's note in the
-  notebook, as a Markdown cell attachment (Jupyter and Colab show it; it carries its own colours).
+  notebook, as a Markdown image with a `data:` URL (it carries its own colours).
 """
 from __future__ import annotations
 
@@ -83,13 +83,11 @@ def figure_svg(figure_html: str) -> str:
     return m.group(0)
 
 
-def figure_name(n: int) -> str:
-    return f"figure-{n}.svg"
-
-
 def add_figures(nb: nbformat.NotebookNode, figures: list[str]) -> int:
-    """Put the `n`-th figure's SVG where the `n`-th figure fence was, as a cell attachment
-    (`figures`: the figures' HTML in page order). Returns how many were placed."""
+    """Put the `n`-th figure's SVG where the `n`-th figure fence was (`figures`: the figures' HTML
+    in page order), as a Markdown image with a `data:` URL, which JupyterLab, Notebook 7 and
+    Colab show (JupyterLab shows no SVG *attachment*). The marker comment stays, invisible, so
+    the notebook's page can put the chapter's own figure there. Returns how many were placed."""
     placed = 0
     for cell in nb.cells:
         if cell.cell_type != "markdown" or "<!-- dezero-figure " not in cell.source:
@@ -97,20 +95,16 @@ def add_figures(nb: nbformat.NotebookNode, figures: list[str]) -> int:
 
         def replace(m: re.Match) -> str:
             nonlocal placed
-            n = int(m.group("n"))
-            if n > len(figures):
+            n, prefix = int(m.group("n")), m.group("q")
+            note = m.group("note")[len(prefix):]
+            if n > len(figures) or note.startswith("!["):  # no such figure, or placed already
                 return m.group(0)
-            svg = figure_svg(figures[n - 1])
-            name = figure_name(n)
-            cell.setdefault("attachments", {})[name] = {
-                "image/svg+xml": base64.b64encode(svg.encode("utf8")).decode("ascii")
-            }
+            data = base64.b64encode(figure_svg(figures[n - 1]).encode("utf8")).decode("ascii")
             placed += 1
-            prefix = m.group("q")
-            caption = re.match(r"^\*(?P<c>.*)\*\s*\(", m.group("note")[len(prefix):])
-            alt = caption.group("c") if caption else name
-            image = f"{prefix}![{alt}](attachment:{name})"
-            return f"{image}\n{prefix.rstrip()}\n{prefix}*{alt}*" if caption else image
+            caption = re.match(r"^\*(?P<c>.*)\*\s*\(", note)
+            alt = caption.group("c").replace("]", "\\]") if caption else f"figure {n}"
+            image = f"{prefix}<!-- dezero-figure {n} -->\n{prefix}![{alt}](data:image/svg+xml;base64,{data})"
+            return f"{image}\n{prefix.rstrip()}\n{prefix}*{caption.group('c')}*" if caption else image
 
         cell.source = FIGURE_MARK.sub(replace, cell.source)
     return placed

@@ -11,8 +11,8 @@
 - An exercise's answer (`??? success "풀이"`) comes after a marker cell that names it; the
   answer's cells are collapsed in Jupyter (`jupyter.source_hidden`/`outputs_hidden`, tag
   `solution`), so a reader opens them on purpose.
-- A figure (`dezero-graph`, `dezero-plot`) becomes a note linking to the chapter; `add_figures`
-  replaces it with the SVG the build drew, as a Markdown cell attachment.
+- A figure (`dezero-graph`, `dezero-plot`) becomes a note linking to the chapter;
+  `nb_annotate.add_figures` replaces it with the SVG the build drew.
 - Links to other pages point at the hosted site.
 
 What the build adds once the notebook has run (tags, figures) is in `nb_annotate`.

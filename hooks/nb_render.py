@@ -20,15 +20,15 @@ from nb_annotate import error_line
 from nb_derive import SETUP_ID, SOLUTION_TAG, labels
 
 _ANCHOR = re.compile(r'^(?P<head>#{1,6}\s.*?)\s*<a id="(?P<id>[\w-]+)"></a>\s*$', re.M)
-_ATTACHED = re.compile(
-    r"^(?P<q>(?:> ?)*)!\[[^\]]*\]\(attachment:(?P<name>[\w.-]+)\)[ \t]*\n?"
+_FIGURE = re.compile(  # a figure as nb_annotate.add_figures places it: marker, image, caption
+    r"^(?P<q>(?:> ?)*)<!-- dezero-figure (?P<n>\d+) -->\n(?P=q)!\[[^\n]*\]\(data:image/svg\+xml;[^)\s]*\)[ \t]*\n?"
     r"(?:(?P=q)[ \t]*\n(?P=q)\*[^\n]*\*[ \t]*(?:\n|$))?",
     re.M,
 )
 
 
-def figure_token(stem: str, name: str) -> str:
-    digest = hashlib.sha1(f"{stem}:{name}".encode()).hexdigest()[:10]
+def figure_token(stem: str, n: int) -> str:
+    digest = hashlib.sha1(f"{stem}:{n}".encode()).hexdigest()[:10]
     return f"DEZERONOTEBOOKFIGURE{digest}"
 
 
@@ -66,12 +66,12 @@ def _markdown_cell(cell: nbformat.NotebookNode, stem: str, figures: dict[str, st
     source = _ANCHOR.sub(lambda m: f'{m.group("head")} {{#{m.group("id")}}}', cell.source)
 
     def figure(m: re.Match) -> str:
-        token = figure_token(stem, m.group("name"))
+        token = figure_token(stem, int(m.group("n")))
         if token not in figures:
             return m.group(0)
         return f"{m.group('q')}{token}\n"
 
-    return _ATTACHED.sub(figure, source)
+    return _FIGURE.sub(figure, source)
 
 
 def _indent(text: str) -> str:
@@ -81,8 +81,8 @@ def _indent(text: str) -> str:
 def page_markdown(nb: nbformat.NotebookNode, lang: str, stem: str, figures: dict[str, str]) -> str:
     """The book's Markdown for the executed notebook `nb`.
 
-    `figures` maps `figure_token(stem, attachment name)` to the figure's HTML; an attachment
-    with a figure becomes that token, which `insert_figures` replaces in the rendered page.
+    `figures` maps `figure_token(stem, n)` to the `n`-th figure's HTML; the notebook's image of
+    it becomes that token, which `insert_figures` replaces with the chapter's own figure.
     """
     out: list[str] = []
     solution: list[str] | None = None

@@ -4,7 +4,7 @@ For each chapter `docs/stepNN.<lang>.md` the build
 
 - derives a notebook (`nb_derive`): prose as Markdown cells, every Python block as a code cell,
   a first cell that installs `dezero` where it is missing, answers to exercises collapsed after a
-  marker cell, and the figures the chapter draws as SVG attachments;
+  marker cell, and the figures the chapter draws as SVG images (`data:` URLs);
 - runs it in a fresh kernel of the build's own interpreter (`nb_execute`), starting as soon as
   the build starts, several at once, in a thread, while the chapters are written; an unchanged
   chapter (same code, same `dezero`, same interpreter and NumPy) is served from a
@@ -198,7 +198,7 @@ def on_pre_page(page, config, files):
     nb_annotate.add_figures(chapter.notebook, chapter.figures)
     nb_annotate.add_figures(executed, chapter.figures)
     chapter.figure_html = {
-        nb_render.figure_token(chapter.stem, nb_annotate.figure_name(n)): html
+        nb_render.figure_token(chapter.stem, n): html
         for n, html in enumerate(chapter.figures, start=1)
     }
     chapter.download.content_string = to_ipynb(chapter.notebook)

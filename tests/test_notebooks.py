@@ -593,20 +593,23 @@ def test_one_downloaded_notebook_runs_in_a_fresh_kernel_as_the_page_shows(site, 
 
 @pytest.mark.parametrize("page", CHAPTERS, ids=_ids(CHAPTERS))
 def test_figures_the_chapter_draws_are_in_the_notebook(site, page):
+    """Each figure fence of the chapter is an SVG image in the notebook, in a `data:` URL (which
+    JupyterLab shows; it shows no SVG attachment), and the chapter's own figure on the page."""
     fences = sum(b.kind in ("graph", "plot") for b in blocks.read_page(page).blocks)
     nb = _download(site, page)
-    attached = [(name, data) for c in nb.cells if c.cell_type == "markdown"
-                for name, data in c.get("attachments", {}).items()]
-    assert len(attached) == fences
-    for name, data in attached:
-        svg = ET.fromstring(base64.b64decode(data["image/svg+xml"]))
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    images = re.findall(r"!\[([^\n]*)\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)", markdown)
+    assert len(images) == fences
+    assert not any(c.get("attachments") for c in nb.cells)
+    for alt, data in images:
+        svg = ET.fromstring(base64.b64decode(data))
         assert svg.tag == "{http://www.w3.org/2000/svg}svg" and svg.find("{http://www.w3.org/2000/svg}title") is not None
-        assert any(f"(attachment:{name})" in c.source for c in nb.cells if name in c.get("attachments", {}))
+        assert alt.strip()
     rendered = _site_page(site, _lang(page), f"notebooks/{_stem(page)}/index.html").read_text("utf8")
     chapter = _site_page(site, _lang(page), f"{_stem(page)}/index.html").read_text("utf8")
     figures = re.findall(r'<figure class="dezero-figure[^"]*"', rendered)
     assert len(figures) == fences == len(re.findall(r'<figure class="dezero-figure[^"]*"', chapter))
-    assert "DEZERONOTEBOOKFIGURE" not in rendered and "attachment:" not in rendered
+    assert "DEZERONOTEBOOKFIGURE" not in rendered and "data:image/svg" not in rendered
 
 
 @pytest.mark.parametrize("page", CHAPTERS, ids=_ids(CHAPTERS))
