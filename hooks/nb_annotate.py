@@ -75,12 +75,35 @@ def tag_raising_cells(nb: nbformat.NotebookNode, page: blocks.Page, executed: nb
 _SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 
 
+# The book's figure colours (docs/assets/figures.css, light scheme) for an SVG shown on its own:
+# a notebook shows it as an image, without the site's stylesheet, maybe on a dark theme.
+_STANDALONE_STYLE = (
+    "<style>svg{background:#fff;color:rgba(0,0,0,.87);font-family:sans-serif}"
+    "text{fill:rgba(0,0,0,.87)}"
+    ".dz-var-label,.dz-frac,.dz-deriv{font-family:'Times New Roman',serif;font-style:italic;font-size:18px}"
+    ".dz-fn-label{font-family:monospace;font-weight:600}"
+    ".dz-fn-class,.dz-value{font-family:monospace;fill:rgba(0,0,0,.54)}"
+    ".dz-variable .dz-shape{fill:#fff;stroke:rgba(0,0,0,.54);stroke-width:1.5}"
+    ".dz-function .dz-shape{fill:rgba(255,110,64,.1);stroke:#ff6e40;stroke-width:1.5}"
+    ".dz-edge{stroke:rgba(0,0,0,.54);stroke-width:1.6}.dz-edge-head{fill:rgba(0,0,0,.54)}"
+    ".dz-grad{stroke:#ff6e40}.dz-grad-head{fill:#ff6e40}"
+    ".dz-frame,.dz-tick{stroke:rgba(0,0,0,.54)}.dz-grid{stroke:rgba(0,0,0,.1)}"
+    ".dz-tick-label{font-size:12px;fill:rgba(0,0,0,.54)}"
+    ".dz-s-0{--s:#c94f00}.dz-s-1{--s:#0067a5}.dz-s-2{--s:#00815f}.dz-s-3{--s:#b5418c}"
+    "[class*=dz-s-] polyline,[class*=dz-s-] line{stroke:var(--s);stroke-width:2}"
+    "[class*=dz-s-] .dz-marker{fill:var(--s);stroke:#fff;stroke-width:.8}"
+    ".dz-guide polyline,.dz-guide line{stroke:rgba(0,0,0,.54);stroke-width:1.4}</style>"
+)
+
+
 def figure_svg(figure_html: str) -> str:
-    """The standalone SVG of a figure's HTML (it carries its own fallback colours)."""
+    """The standalone SVG of a figure's HTML, in the book's colours on a white ground."""
     m = _SVG.search(figure_html)
     if not m:
         raise ValueError("no <svg> in the figure")
-    return m.group(0)
+    svg = m.group(0).replace(' data-search-exclude=""', "")
+    opening = svg.index(">") + 1
+    return svg[:opening] + _STANDALONE_STYLE + svg[opening:]
 
 
 def add_figures(nb: nbformat.NotebookNode, figures: list[str]) -> int:

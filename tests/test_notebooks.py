@@ -605,6 +605,9 @@ def test_figures_the_chapter_draws_are_in_the_notebook(site, page):
         svg = ET.fromstring(base64.b64decode(data))
         assert svg.tag == "{http://www.w3.org/2000/svg}svg" and svg.find("{http://www.w3.org/2000/svg}title") is not None
         assert alt.strip()
+        # shown as an image, without the site's stylesheet: its own colours, on a white ground
+        style = svg.find("{http://www.w3.org/2000/svg}style")
+        assert style is not None and re.search(r"svg\{background:#fff", style.text)
     rendered = _site_page(site, _lang(page), f"notebooks/{_stem(page)}/index.html").read_text("utf8")
     chapter = _site_page(site, _lang(page), f"{_stem(page)}/index.html").read_text("utf8")
     figures = re.findall(r'<figure class="dezero-figure[^"]*"', rendered)
