@@ -31,14 +31,14 @@ import blocks
 _STEP = re.compile(r"^step(\d\d)\.(ko|en)\.md$")
 
 INTRO = {
-    "ko": "색으로 강조한 줄은 [{prev}단계 전체 코드]({link})에 없던 줄이거나 바뀐 줄입니다"
-          " (주석과 빈 줄의 변화는 치지 않습니다).",
-    "en": "Highlighted lines are new or changed since [the complete program of step {prev}]({link})"
-          " (changes to comments and blank lines do not count).",
+    "ko": "색으로 강조한 줄은 [{prev}단계 전체 코드]({link})에 없던 줄이거나 바뀐 줄입니다."
+          " 주석이나 빈 줄만 달라진 곳은 표시하지 않았습니다.",
+    "en": "Highlighted lines are new or changed since [the complete program of step {prev}]({link})."
+          " Changes to comments or blank lines alone are not marked.",
 }
 REMOVED_TITLE = {
     "ko": "{prev}단계 코드에서 바뀌거나 빠진 줄",
-    "en": "Lines of step {prev} changed or removed",
+    "en": "Step {prev} lines changed or removed",
 }
 NOTHING_REMOVED = {
     "ko": "{prev}단계 코드에서 빠진 줄은 없습니다.",
