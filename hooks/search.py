@@ -47,7 +47,10 @@ What the i18n plugin and Material do on their own, and what this hook changes:
 * The glossary lists every term on one page that has no sections, and Material favours a whole
   page over a section (score x5 against x2), so it came first or a close second for most terms.
   Its index entry gets `PAGE_BOOST` (unless its front matter sets `search.boost`): it still comes
-  up, after the chapters that explain the term.
+  up, after the chapters that explain the term. Every other page's own entry gets
+  `PAGE_LEVEL_BOOST`, so that a section matching every word of a query beats a page matching some.
+* Material's search dialog (`role=dialog`) had no accessible name; it gets the search box's
+  placeholder (검색, Search) as its `aria-label`.
 * `404.html`: GitHub Pages serves one, at the root, for every missing address. Each language build
   renders it and the last one (English) used to win, with a language switcher pointing at the last
   page built (`step08/`). The default language's version is kept, its switcher pointing at the
