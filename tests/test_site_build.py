@@ -171,3 +171,12 @@ def test_the_browser_attempts_nothing_outside_loopback(site_url, chromium, chrom
                if log.type_of(e) in ("HOST_RESOLVER_MANAGER_JOB", "HOST_RESOLVER_SYSTEM_TASK", "HOST_RESOLVER_DNS_TASK")
                and "resolver-probe" in json.dumps(e.get("params"))]
     assert not lookups, f"resolver-probe.example was looked up: {lookups}"
+
+
+def test_every_build_hook_module_is_at_most_400_lines():
+    """hooks/*.py stay one module per concern (the notebook hook: derive, execute, render, hook)."""
+    hooks = Path(__file__).resolve().parents[1] / "hooks"
+    modules = sorted(hooks.glob("*.py"))
+    assert {"notebooks", "nb_derive", "nb_execute", "nb_render", "figures", "mathml"} <= {m.stem for m in modules}
+    long = {m.name: n for m in modules if (n := len(m.read_text("utf8").splitlines())) > 400}
+    assert not long, f"hook modules over 400 lines: {long}"
