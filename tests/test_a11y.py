@@ -39,7 +39,7 @@ CHAPTER_BUDGET = 120 * KIB
 NOTEBOOK_BUDGET = 140 * KIB
 LIGHTHOUSE_PAGE = "step04/"  # formulas, figures and a plot: the chapter with the most to draw
 LIGHTHOUSE_RUNS = 5  # performance is the median of the runs, as Lighthouse advises (it varies)
-SITE_URL = "https://dezero-book.github.io/dezero-step-by-step/"  # mkdocs.yml site_url  # performance is the median of the runs (the machine's load varies)
+SITE_URL = "https://dezero-book.github.io/dezero-step-by-step/"  # mkdocs.yml site_url
 
 
 # --- serving the site as GitHub Pages does ------------------------------------------------------
