@@ -12,6 +12,7 @@ phone, and the page's weight.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import base64
 import gzip
 import html
@@ -60,7 +61,9 @@ def _derive(page: Path) -> nbformat.NotebookNode:
 
 
 def _run(nb, work, **options):
-    return asyncio.run(nb_execute.execute_notebook(nb, ROOT, work, **options))
+    # in a thread of its own: a session's Playwright browser keeps an event loop running here
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, nb_execute.execute_notebook(nb, ROOT, work, **options)).result()
 
 
 def _shown(cell) -> list[str]:
