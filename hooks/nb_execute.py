@@ -11,17 +11,27 @@
   IPython versions, the CPU features NumPy dispatches to and NumPy's dispatch settings. A
   changed input gives a new key, so an entry is never stale. `DEZERO_NOTEBOOK_CACHE=off` turns
   it off; `DEZERO_NOTEBOOK_CACHE=<folder>` puts it elsewhere.
+- The key reads the code with each comment's text left out (`#` kept, every line and column where
+  it was), so a chapter's Korean and English notebooks, whose code differs only in comments, share
+  one run: half the kernels. Comments cannot change what runs; they could only show up where
+  the code reads its own source, so code that names a way of doing that (`inspect`, `linecache`,
+  `traceback`, `warnings`, IPython's input history, ...) is keyed by its exact text instead, and
+  `with_outputs` refuses a run whose outputs contain a comment the other notebook lacks
+  (`OtherComments`: the hook then runs that notebook by itself).
 """
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 import threading
+import tokenize
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -165,9 +175,42 @@ def environment_fingerprint(root: Path | str) -> str:
     return h.hexdigest()
 
 
+# names through which code could read its own source (and so its comments)
+_READS_SOURCE = re.compile(
+    r"\b(inspect|linecache|traceback|warnings|getsource|tokenize|dis|ast|get_ipython|_ih|_i\d*|_ii+|In|Out"
+    r"|__file__|__loader__|exec|eval|compile|open)\b|^\s*[%!]|[^\w\s)\]}'\"]\s*%\w", re.M)
+
+
+def comments(source: str) -> tuple[str, list[str]] | None:
+    """`source` with each comment's text left out (`#` kept, lines and columns unchanged), and
+    the comments; None if it cannot be tokenized."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    lines = source.split("\n")
+    found = []
+    for tok in reversed(tokens):
+        if tok.type == tokenize.COMMENT:
+            (row, col), (_, end) = tok.start, tok.end
+            found.append(tok.string)
+            lines[row - 1] = lines[row - 1][:col] + "#" + lines[row - 1][end:]
+    return "\n".join(lines), found[::-1]
+
+
+def shared_code(source: str) -> str:
+    """What the key reads of a cell: the code without its comments' text, unless the code might
+    read its own source (then all of it)."""
+    blanked = comments(source)
+    if blanked is None or _READS_SOURCE.search(blanked[0]):
+        return source
+    return blanked[0]
+
+
 def cache_key(nb: nbformat.NotebookNode, fingerprint: str, extra_arguments: tuple[str, ...] = ()) -> str:
-    """The key of `nb`'s outputs: its code cells in order, the kernel's options, the environment."""
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    """The key of `nb`'s outputs: its code cells in order (comments' text left out, see
+    `shared_code`), the kernel's options, the environment."""
+    code = [shared_code(c.source) for c in nb.cells if c.cell_type == "code"]
     return hashlib.sha256(json.dumps([code, list(extra_arguments), fingerprint]).encode()).hexdigest()
 
 
@@ -191,11 +234,33 @@ def _with_stored(nb: nbformat.NotebookNode, stored: list) -> nbformat.NotebookNo
     return copy
 
 
+class OtherComments(ValueError):
+    """The run is of the same code with other comments, and its outputs show one of them."""
+
+
+def _output_text(cell: nbformat.NotebookNode) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append(out.get("text", ""))
+        parts += [str(v) for v in out.get("data", {}).values()]
+        parts += [out.get("ename", ""), out.get("evalue", ""), *out.get("traceback", [])]
+    return "\n".join(parts)
+
+
 def with_outputs(nb: nbformat.NotebookNode, ran: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of `nb` (the chapter as it is now) with the outputs of `ran`, a run of the same code
-    (whose prose may be older: `mkdocs serve` after an edit of the prose only)."""
-    if [c.source for c in _code(nb)] != [c.source for c in _code(ran)]:
-        raise ValueError("the run is of other code")
+    (whose prose may be older: `mkdocs serve` after an edit of the prose only; whose comments
+    may be in another language: see `shared_code`)."""
+    mine, theirs = [c.source for c in _code(nb)], [c.source for c in _code(ran)]
+    if mine != theirs:
+        if [shared_code(c) for c in mine] != [shared_code(c) for c in theirs]:
+            raise ValueError("the run is of other code")
+        own = {c.strip("# \t") for source in mine for c in (comments(source) or ("", []))[1]}
+        other = {c.strip("# \t") for source in theirs for c in (comments(source) or ("", []))[1]} - own
+        shown = "\n".join(_output_text(c) for c in _code(ran))
+        seen = sorted(c for c in other if c and c in shown)
+        if seen:
+            raise OtherComments(f"the run's outputs show comments of the other notebook: {seen[:3]}")
     return _with_stored(nb, _stored(ran))
 
 

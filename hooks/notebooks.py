@@ -6,8 +6,9 @@ For each chapter `docs/stepNN.<lang>.md` the build
   a first cell that installs `dezero` where it is missing, answers to exercises collapsed after a
   marker cell, and the figures the chapter draws as SVG images (`data:` URLs);
 - runs it in a fresh kernel of the build's own interpreter (`nb_execute`), starting as soon as
-  the build starts, several at once, in a thread, while the chapters are written; an unchanged
-  chapter (same code, same `dezero`, same interpreter and NumPy) is served from a
+  the build starts, several at once, in a thread, while the chapters are written; the Korean and
+  English notebooks of a chapter, whose code differs only in comments, share one run; an
+  unchanged chapter (same code, same `dezero`, same interpreter and NumPy) is served from a
   content-addressed cache;
 - tags `raises-exception` on each cell whose block the page shows raising the exception the run
   raised, so that Jupyter's "Run All" goes on past it, and warns about any other error;
@@ -183,8 +184,15 @@ def on_pre_page(page, config, files):
         return page
     started = time.perf_counter()
     try:
-        # the run's outputs on the chapter as it is now (its prose may have changed since)
-        executed = nb_execute.with_outputs(chapter.notebook, chapter.run.result())
+        # the run's outputs on the chapter as it is now (its prose may have changed since; the
+        # run may be of the other language's notebook, whose code differs only in comments)
+        try:
+            executed = nb_execute.with_outputs(chapter.notebook, chapter.run.result())
+        except nb_execute.OtherComments as exc:  # its outputs show them: run this one by itself
+            log.info(f"Notebook of '{chapter.chapter.src_uri}' runs by itself: {exc}")
+            alone = execute_in_background({0: nbformat.from_dict(chapter.notebook)}, _root(config), _workdir(),
+                                          extra_arguments=KERNEL_ARGS)[0]
+            executed = nb_execute.with_outputs(chapter.notebook, alone.result())
     except Exception as exc:
         raise PluginError(f"{chapter.chapter.src_uri}: running its notebook failed: {exc!r}") from exc
     log.debug(f"Notebook of '{chapter.chapter.src_uri}' ready (waited {time.perf_counter() - started:.1f} s)")

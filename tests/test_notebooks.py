@@ -489,6 +489,36 @@ def test_a_run_fills_in_the_chapter_as_it_is_now():
         nb_execute.with_outputs(other, old)
 
 
+def test_korean_and_english_share_a_run_only_when_comments_are_all_that_differs():
+    """One kernel for a chapter's two notebooks: the key leaves comments' text out, nothing else."""
+    def key(*cells):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+        return nb_execute.cache_key(nb, "environment")
+
+    ko = key("x = 2  # 제곱할 값\nprint(x ** 2)", "# 결과를 봅니다\nprint('#', x)")
+    assert ko == key("x = 2  # the value to square\nprint(x ** 2)", "# see the result\nprint('#', x)")
+    assert ko != key("x = 3  # 제곱할 값\nprint(x ** 2)", "# 결과를 봅니다\nprint('#', x)")  # code
+    assert ko != key("x = 2  # 제곱할 값\nprint(x ** 2)", "# 결과를 봅니다\nprint('# ', x)")  # a string
+    assert ko != key("x = 2  # 제곱할 값\n\nprint(x ** 2)", "# 결과를 봅니다\nprint('#', x)")  # line numbers
+    assert ko != key("x = 2\nprint(x ** 2)", "# 결과를 봅니다\nprint('#', x)")  # a comment is a line's `#`
+    # code that could read its own source is keyed by its exact text
+    for reads in ("import inspect\nprint(inspect.getsource(f))  # 함수", "import warnings\nwarnings.warn('w')  # 경고",
+                  "print(_i)  # 입력", "%history  # 기록"):
+        assert nb_execute.shared_code(reads) == reads
+        assert key(reads) != key(reads.replace(reads.split("#")[-1], " other"))
+
+
+def test_a_shared_run_whose_outputs_show_a_comment_is_refused():
+    ran = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)  # 한 번 출력")])
+    ran.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    en = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)  # printed once")])
+    assert _shown(nb_execute.with_outputs(en, ran).cells[0]) == ["1"]
+    ran.cells[0].outputs = [nbformat.v4.new_output("stream", name="stderr", text="line 1: print(1)  # 한 번 출력\n")]
+    with pytest.raises(nb_execute.OtherComments):
+        nb_execute.with_outputs(en, ran)
+    assert nb_execute.with_outputs(ran, ran).cells[0].outputs  # its own run: its own comments may show
+
+
 # --- the built site ----------------------------------------------------------------------------
 
 
