@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
+from functools import lru_cache
 
 from latex2mathml.converter import convert
 from mkdocs.exceptions import PluginError
@@ -75,6 +76,7 @@ def _check_source(tex: str) -> None:
             raise MathError(f"environment {env!r} is not supported (use align* for aligned lines)")
 
 
+@lru_cache(maxsize=8192)  # a formula recurs on the other language's page and the notebook pages
 def tex_to_mathml(tex: str, display: bool) -> str:
     _check_source(tex)
     try:
