@@ -211,6 +211,12 @@ def test_page_weight_with_everything_it_loads(site, pages_site, chromium, kind, 
 # --- Lighthouse ---------------------------------------------------------------------------------
 
 
+def _quoted(arg: str) -> str:
+    """`--name=value with spaces` as `--name="value with spaces"` (Lighthouse splits its flags)."""
+    name, eq, value = arg.partition("=")
+    return f'{name}="{value}"' if eq and " " in value else arg
+
+
 def _lighthouse(url: str) -> dict:
     node = shutil.which("node")
     if node is None or not LIGHTHOUSE.exists():
@@ -220,7 +226,7 @@ def _lighthouse(url: str) -> dict:
     proc = subprocess.run(
         [node, str(LIGHTHOUSE), url, "--quiet", "--output=json", "--output-path=stdout",
          "--form-factor=mobile", "--only-categories=performance,accessibility",
-         "--chrome-flags=" + " ".join(CHROMIUM_ARGS)],
+         "--chrome-flags=" + " ".join(_quoted(arg) for arg in CHROMIUM_ARGS)],
         capture_output=True, text=True, timeout=300,
         env={**os.environ, "CHROME_PATH": str(CHROMIUM)},
     )
