@@ -49,6 +49,60 @@ def open_page(page, url: str) -> None:
     page.evaluate("document.fonts.ready.then(() => true)")
 
 
+SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def _interface_problems(page, path: str) -> list[str]:
+    """Interface text of the open page (at 1280 px) that is not in the page's language."""
+    lang = "en" if path.startswith("en/") else "ko"
+    page.locator("article pre").first.hover() if page.locator("article pre").count() else None
+    strings = page.evaluate(INTERFACE)
+    # nav and toc entries are chapter and section titles: a Korean title may name a class
+    titles = set(page.evaluate("[...document.querySelectorAll('.md-nav__link')].map(a => a.textContent.replace(/\\s+/g, ' ').trim())"))
+    strings = [s for s in strings if s[1] not in titles]
+    page.mouse.move(0, 0)
+    return [f"/{path}: {p}" for p in _wrong_language(lang, strings)]
+
+
+@pytest.fixture(scope="module")
+def survey(site_url, chapters, pages):
+    """What the checks that cover every chapter at both widths find, each chapter loaded once:
+    at each width (the viewport resized, as a reader turning a tablet would, with book.js's
+    resize handling let run) the line breaks and permalinks as the page opens, and at 1280 px
+    the interface text; then every `<details>` opened, and at each width nothing may be cut off.
+
+    {"lines": {width: [...]}, "permalinks": {...}, "overflow": {...}, "interface": [...]},
+    each problem naming its page and width."""
+    page = pages[WIDTHS[0]]
+    found: dict = {k: {w: [] for w in WIDTHS} for k in ("lines", "permalinks", "overflow")}
+    found["interface"] = []
+
+    def at(width: int) -> None:
+        if page.viewport_size["width"] != width:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.evaluate(SETTLE)
+
+    try:
+        for path in chapters:
+            at(WIDTHS[0])
+            open_page(page, site_url + path)
+            for width in WIDTHS:
+                at(width)
+                first = page.evaluate(f"path => ({{ lines: ({LINE_BREAKS})(), permalinks: ({PERMALINKS})(path) }})", path)
+                found["lines"][width] += [f"/{path} at {width}px: {p}" for p in first["lines"]]
+                found["permalinks"][width] += [f"{p} at {width}px" for p in first["permalinks"]]
+                if width == 1280:
+                    found["interface"] += _interface_problems(page, path)
+            page.evaluate("document.querySelectorAll('article details').forEach(d => d.open = true)")
+            page.wait_for_timeout(50)
+            for width in (page.viewport_size["width"], *(w for w in WIDTHS if w != page.viewport_size["width"])):
+                at(width)
+                found["overflow"][width] += [f"/{path} at {width}px: {p}" for p in page.evaluate(OVERFLOW)]
+    finally:
+        at(WIDTHS[0])
+    return found
+
+
 # --- Korean line breaking -----------------------------------------------------------------------
 
 # Walks the article's text (math and inline-level boxes as single atoms), finds where each line
@@ -122,12 +176,8 @@ LINE_BREAKS = r"""() => {
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_hangul_word_particle_comma_or_number_is_split_across_lines(site_url, chapters, pages, width):
-    page = pages[width]
-    problems = []
-    for path in chapters:
-        open_page(page, site_url + path)
-        problems += [f"/{path} at {width}px: {p}" for p in page.evaluate(LINE_BREAKS)]
+def test_no_hangul_word_particle_comma_or_number_is_split_across_lines(survey, width):
+    problems = survey["lines"][width]
     assert not problems, f"{len(problems)} bad line breaks:\n" + "\n".join(problems[:40])
 
 
@@ -197,14 +247,8 @@ OVERFLOW = r"""() => {
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_figure_equation_table_or_output_is_cut_off(site_url, chapters, pages, width):
-    page = pages[width]
-    problems = []
-    for path in chapters:
-        open_page(page, site_url + path)
-        page.evaluate("document.querySelectorAll('article details').forEach(d => d.open = true)")
-        page.wait_for_timeout(50)
-        problems += [f"/{path} at {width}px: {p}" for p in page.evaluate(OVERFLOW)]
+def test_no_figure_equation_table_or_output_is_cut_off(survey, width):
+    problems = survey["overflow"][width]
     assert not problems, "\n".join(problems[:40])
 
 
@@ -419,13 +463,8 @@ def test_output_blocks_look_like_output_and_wrap_clear_of_the_copy_button(site_u
 # --- headings -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_the_permalink_never_wraps_alone(site_url, chapters, pages, width):
-    page = pages[width]
-    problems = []
-    for path in chapters:
-        open_page(page, site_url + path)
-        problems += page.evaluate("""path => [...document.querySelectorAll('article .headerlink')].flatMap(a => {
+# Each permalink (¶) of the article's headings: it must sit on the line of the heading's last word.
+PERMALINKS = """path => [...document.querySelectorAll('article .headerlink')].flatMap(a => {
             const h = a.parentElement, walker = document.createTreeWalker(h, NodeFilter.SHOW_TEXT)
             let last = null
             for (let n; (n = walker.nextNode());) if (!a.contains(n) && n.data.trim()) last = n
@@ -435,7 +474,12 @@ def test_the_permalink_never_wraps_alone(site_url, chapters, pages, width):
             const t = range.getBoundingClientRect(), l = [...a.getClientRects()].pop()
             return Math.abs((t.top + t.bottom) / 2 - (l.top + l.bottom) / 2) > t.height / 2
               ? [`/${path}: the ¶ of "${h.textContent.trim()}" wraps alone`] : []
-          })""", path)
+          })"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_permalink_never_wraps_alone(survey, width):
+    problems = survey["permalinks"][width]
     assert not problems, "\n".join(problems)
 
 
@@ -468,19 +512,16 @@ def _wrong_language(lang: str, strings: list[list[str]]) -> list[str]:
     return bad
 
 
-def test_interface_text_is_in_the_page_language(site, site_url, pages):
+def test_interface_text_is_in_the_page_language(site, site_url, pages, chapters, survey):
+    """Every page but the notebooks: the chapters were read by the survey, the rest here."""
     page = pages[1280]
-    problems = []
+    problems = list(survey["interface"])
     paths = [p for p in page_paths(site) if not p.startswith(("notebooks/", "en/notebooks/"))]
+    assert set(chapters) <= set(paths)
     for path in paths:
-        lang = "en" if path.startswith("en/") else "ko"
-        open_page(page, site_url + path)
-        page.locator("article pre").first.hover() if page.locator("article pre").count() else None
-        strings = page.evaluate(INTERFACE)
-        # nav and toc entries are chapter and section titles: a Korean title may name a class
-        titles = set(page.evaluate("[...document.querySelectorAll('.md-nav__link')].map(a => a.textContent.replace(/\\s+/g, ' ').trim())"))
-        strings = [s for s in strings if s[1] not in titles]
-        problems += [f"/{path}: {p}" for p in _wrong_language(lang, strings)]
+        if path not in chapters:
+            open_page(page, site_url + path)
+            problems += _interface_problems(page, path)
     assert not problems, "\n".join(problems[:40])
 
 
