@@ -1,0 +1,98 @@
+"""MkDocs hook: work that gives the same result for the same input is done once per process.
+
+The i18n plugin builds the site once per language in one process, and `mkdocs serve` rebuilds
+it after every save in the same process; most of what they compute is the same each time.
+
+- Jinja compiles the theme's templates to Python code for every environment MkDocs makes (one
+  per language build, one per rebuild): a bytecode cache in memory keeps the compiled code, keyed
+  by Jinja by the template's name and a checksum of its source, so an edited template is
+  compiled anew.
+- Pygments highlighting of a code block (pymdownx.highlight) is a function of the block's source,
+  its options and the highlighter's settings: a block seen before with all of those the same
+  gets the same HTML, without the lexer and formatter running again. Inline code is not cached.
+
+Nothing here changes what is built (`DEZERO_BUILD_CACHE=off` builds without the caches, to
+compare); `tests/test_site_build.py` checks the highlighting cache against Pygments itself.
+"""
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+
+from jinja2 import BytecodeCache
+
+DISABLE_ENV = "DEZERO_BUILD_CACHE"  # "off": no cache (to compare builds)
+_HIGHLIGHTS = 20000  # blocks kept; the book has about 1,200 per build
+
+
+def enabled() -> bool:
+    return os.environ.get(DISABLE_ENV, "").lower() not in ("0", "off", "no", "false")
+
+
+class MemoryBytecodeCache(BytecodeCache):
+    """Jinja's compiled templates, kept for the life of the process."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_bytecode = MemoryBytecodeCache()
+_highlighted: OrderedDict = OrderedDict()
+
+
+def _freeze(value):
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple, set)):
+        return tuple(_freeze(v) for v in value)
+    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+
+
+def cached_highlight(original):
+    """`pymdownx.highlight.Highlight.highlight`, remembering the HTML of each block."""
+
+    def highlight(self, src, language, *args, **kwargs):
+        if (not enabled() or kwargs.get("inline") or (len(args) > 5 and args[5])
+                or getattr(self, "title_mode", "text") != "text"):  # an HTML title goes into the page's stash
+            return original(self, src, language, *args, **kwargs)
+        settings = {k: v for k, v in vars(self).items() if k != "md"}  # the page's Markdown: only for HTML titles
+        key = (_freeze(settings), src, language, _freeze(args), _freeze(kwargs))
+        try:
+            html = _highlighted[key]
+        except KeyError:
+            html = original(self, src, language, *args, **kwargs)
+            if not isinstance(html, str):
+                return html
+            _highlighted[key] = html
+            if len(_highlighted) > _HIGHLIGHTS:
+                _highlighted.popitem(last=False)
+        return html
+
+    highlight.dezero_cached = True
+    return highlight
+
+
+def on_startup(command, dirty):
+    from pymdownx.highlight import Highlight
+
+    if not getattr(Highlight.highlight, "dezero_cached", False):
+        Highlight.highlight = cached_highlight(Highlight.highlight)
+
+
+def on_config(config):
+    on_startup(None, False)  # also when a program calls the build without the startup event
+    return config
+
+
+def on_env(env, config, files):
+    if enabled():
+        env.bytecode_cache = _bytecode
+    return env
