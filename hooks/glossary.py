@@ -209,10 +209,25 @@ def on_config(config):
     return config
 
 
+def page_html(content: str, lang: str, terms: tuple[Term, ...]) -> str:
+    """A page's HTML with output blocks marked, interface text translated, terms annotated (unless
+    `terms` is empty) and units kept together."""
+    key = (content, lang, terms)
+    if key not in _done:
+        content = translate_interface(mark_outputs(content), lang)
+        if terms:
+            content = annotate(content, list(terms), lang)
+        if len(_done) > 400:  # `mkdocs serve`: pages of earlier rebuilds
+            _done.clear()
+        _done[key] = keep_together(content)
+    return _done[key]
+
+
+_done: dict[tuple, str] = {}  # the same page, unchanged, in the next `mkdocs serve` rebuild
+
+
 def on_page_content(content: str, page, config, files) -> str:
     name = Path(page.file.src_uri).name
     lang = "en" if name.endswith(".en.md") else "ko"
-    content = translate_interface(mark_outputs(content), lang)
-    if not name.startswith("glossary.") and _terms.get(lang):
-        content = annotate(content, _terms[lang], lang)
-    return keep_together(content)
+    terms = () if name.startswith("glossary.") else tuple(_terms.get(lang) or ())
+    return page_html(content, lang, terms)
