@@ -35,11 +35,14 @@
   const SCROLLERS = ".math-display, .md-typeset__scrollwrap, pre > code, .dezero-figure, .dz-figure-full"
   const NOTED = ".math-display, .md-typeset__scrollwrap, .dz-figure-full"
   function markScrollers(root = document.querySelector("article") || document) {
-    for (const box of root.querySelectorAll(SCROLLERS)) {
-      const scrolls = box.scrollWidth > box.clientWidth + 1
+    // read every width first, then write: interleaving them would force a layout per box
+    const boxes = [...root.querySelectorAll(SCROLLERS)]
+    const scrolls = boxes.map(box => box.scrollWidth > box.clientWidth + 1)
+    boxes.forEach((box, i) => {
       const next = box.matches(".md-typeset__scrollwrap") ? box.previousElementSibling : box.nextElementSibling
       const note = next && next.classList.contains("dz-scroll-note") ? next : null
-      if (scrolls) {
+      if (scrolls[i]) {
+        if (box.hasAttribute("data-scrolls")) return
         box.setAttribute("data-scrolls", "")
         if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "0") // keyboard scrolling
         if (!note && box.matches(NOTED)) {
@@ -52,11 +55,11 @@
             box.before(p)
           } else box.after(p)
         }
-      } else {
+      } else if (box.hasAttribute("data-scrolls")) {
         box.removeAttribute("data-scrolls")
         if (note) note.remove()
       }
-    }
+    })
   }
 
   /* --- figures that open full size ------------------------------------------------------ */
@@ -88,13 +91,15 @@
     markScrollers(dialog)
   }
   function markFigures() {
-    for (const figure of document.querySelectorAll(".md-typeset .dezero-figure")) {
-      const svg = figure.querySelector("svg.dz-svg")
-      if (!svg) continue
-      const natural = parseFloat(svg.getAttribute("width"))
-      const small = svg.getBoundingClientRect().width < natural * 0.75
+    const figures = [...document.querySelectorAll(".md-typeset .dezero-figure")]
+      .map(figure => [figure, figure.querySelector("svg.dz-svg")])
+      .filter(([, svg]) => svg)
+    // read every size first, then write (see markScrollers)
+    const small = figures.map(([, svg]) =>
+      svg.getBoundingClientRect().width < parseFloat(svg.getAttribute("width")) * 0.75)
+    figures.forEach(([figure, svg], i) => {
       let button = figure.querySelector(".dz-figure-open")
-      if (small && !button) {
+      if (small[i] && !button) {
         button = document.createElement("button")
         button.type = "button"
         button.className = "dz-figure-open"
@@ -103,8 +108,8 @@
         svg.addEventListener("click", () => figure.hasAttribute("data-small") && openFigure(figure))
         svg.after(button)
       }
-      figure.toggleAttribute("data-small", small)
-    }
+      figure.toggleAttribute("data-small", small[i])
+    })
   }
 
   function update() {
