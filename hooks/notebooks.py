@@ -23,6 +23,7 @@ The hook adds these files itself, after the i18n plugin has picked the language'
 """
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import tempfile
 import time
@@ -67,7 +68,8 @@ class _Chapter:
 
 
 # per build process; the i18n plugin runs one MkDocs build per language in it
-_state: dict = {"chapters": {}, "runs": {}, "workdir": None, "fingerprint": None, "derived": {}}
+_state: dict = {"chapters": {}, "runs": {}, "workdir": None, "fingerprint": None, "derived": {},
+                "dirty": False, "stamps": {}, "figures": {}}
 
 
 def _i18n(config):
@@ -121,6 +123,27 @@ def _start_runs(config, languages: list[str]) -> None:
     )
 
 
+def on_startup(command, dirty):
+    """`mkdocs serve --dirty`: a notebook page (and download) is rebuilt only when its chapter's
+    text or its run changed (see `_dirty_files`); MkDocs skips the pages whose files did not."""
+    _state["dirty"] = bool(dirty)
+
+
+def _dirty_files(config, lang: str, stem: str, chapter: File, key: str) -> tuple[str, str | None]:
+    """For a dirty build: the file that stands for the notebook page's source, rewritten (so
+    newer than the built page) only when the chapter's text or the run's key changed, and the
+    notebook as last downloaded (None if it must be made anew)."""
+    folder = _workdir() / "dirty"
+    folder.mkdir(exist_ok=True)
+    stamp, ipynb = folder / f"{stem}.{lang}.md", folder / f"{stem}.{lang}.ipynb"
+    state = hashlib.sha256(f"{key}\0{chapter.content_string}".encode()).hexdigest()
+    if _state["stamps"].get((lang, stem)) != state:
+        stamp.write_text(state, "utf8")
+        ipynb.unlink(missing_ok=True)
+        _state["stamps"][(lang, stem)] = state
+    return str(stamp), (str(ipynb) if ipynb.exists() else None)
+
+
 def on_pre_build(config):
     """Every language's notebooks start running now, before MkDocs has even listed the files
     (the i18n plugin's later builds of other languages find theirs started)."""
@@ -163,10 +186,15 @@ def on_files(files, config):
         if key not in _state["runs"]:  # the page changed since the runs started (mkdocs serve)
             _start_runs(config, [lang])
         name = f"{stem}.{lang}.ipynb"
-        download = File.generated(config, f"{NOTEBOOK_DIR}/{name}", content=to_ipynb(nb))
+        stamp, last = _dirty_files(config, lang, stem, f, key) if _state["dirty"] else (None, None)
+        if last:
+            download = File.generated(config, f"{NOTEBOOK_DIR}/{name}", abs_src_path=last)
+        else:
+            download = File.generated(config, f"{NOTEBOOK_DIR}/{name}", content=to_ipynb(nb))
         download.dest_uri = f"{prefix}{NOTEBOOK_DIR}/{name}"
-        page = File.generated(config, f"{NOTEBOOK_DIR}/{stem}.{lang}.executed.md", content="",
-                              inclusion=InclusionLevel.NOT_IN_NAV)
+        source = {"abs_src_path": stamp} if stamp else {"content": ""}
+        page = File.generated(config, f"{NOTEBOOK_DIR}/{stem}.{lang}.executed.md",
+                              inclusion=InclusionLevel.NOT_IN_NAV, **source)
         page.dest_uri = f"{prefix}{NOTEBOOK_DIR}/{stem}/index.html"
         _localize(page, f, lang, stem, config)
         title = next((h.group("title") for h in map(nb_derive._H1.match, f.content_string.split("\n")) if h), stem)
@@ -200,6 +228,8 @@ def on_pre_page(page, config, files):
     for problem in nb_annotate.tag_raising_cells(chapter.notebook, source, executed):
         log.warning(f"Notebook of '{chapter.chapter.src_uri}': {problem} (the chapter shows no such error)")
     fences = sum(b.kind in ("graph", "plot") for b in source.blocks)
+    if _state["dirty"] and not chapter.figures and fences:  # the chapter was not rebuilt: its last figures
+        chapter.figures = list(_state["figures"].get(chapter.chapter.src_uri, []))
     if len(chapter.figures) != fences:
         log.warning(f"Notebook of '{chapter.chapter.src_uri}': {fences} figure fences, "
                     f"{len(chapter.figures)} figures drawn")
@@ -210,6 +240,8 @@ def on_pre_page(page, config, files):
         for n, html in enumerate(chapter.figures, start=1)
     }
     chapter.download.content_string = to_ipynb(chapter.notebook)
+    if _state["dirty"]:
+        (_workdir() / "dirty" / f"{chapter.stem}.{chapter.lang}.ipynb").write_text(chapter.download.content_string, "utf8")
     page.file.content_string = nb_render.page_markdown(executed, chapter.lang, chapter.stem, chapter.figure_html)
     return page
 
@@ -247,6 +279,7 @@ def on_page_content(html_content, page, config, files):
     if page.file is chapter.chapter:
         # the figures the chapter's fences drew (hooks/figures.py), in page order, for the notebook
         chapter.figures = list((getattr(page, "dezero_figures", None) or {}).values())
+        _state["figures"][page.file.src_uri] = chapter.figures
         return html_content
     content = nb_render.insert_figures(html_content, chapter.figure_html)
     content = nb_render.relative_site_links(content, config.site_url or "/", page.file.url)

@@ -519,6 +519,52 @@ def test_a_shared_run_whose_outputs_show_a_comment_is_refused():
     assert nb_execute.with_outputs(ran, ran).cells[0].outputs  # its own run: its own comments may show
 
 
+_DIRTY_BUILDS = r"""
+import json, os, sys
+from pathlib import Path
+sys.argv = ["mkdocs", "serve", "--dirty"]  # what the i18n plugin reads for its other languages' builds
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+site, chapter = Path(os.environ["SITE"]), Path("docs/step03.ko.md")
+
+def dirty_build():
+    config = load_config("mkdocs.yml", site_dir=str(site))
+    config.plugins.on_startup(command="serve", dirty=True)
+    build(config, dirty=True)
+    return {str(p.relative_to(site)): p.stat().st_mtime_ns for p in site.rglob("notebooks/**/*") if p.is_file()}
+
+before = dirty_build()
+text = chapter.read_text("utf8")
+chapter.write_text(text.replace("\n\n", " dirtyeditmarker\n\n", 2), "utf8")
+after = dirty_build()
+print(json.dumps({"rewritten": sorted(k for k in after if after[k] != before.get(k)), "all": sorted(after)}))
+"""
+
+
+def test_mkdocs_serve_dirty_rebuilds_only_the_edited_chapters_notebook(tmp_path):
+    """`mkdocs serve --dirty`: after a prose edit of step 3 (Korean), of all the notebook pages and
+    downloads only step 3's Korean ones are written again, and they carry the edit; the others,
+    not rebuilt, keep what a full build gave them (figures included)."""
+    import shutil
+
+    tree = tmp_path / "book"
+    for name in ("docs", "dezero", "hooks", "overrides", "mkdocs.yml", "pyproject.toml"):
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, tree / name)
+    site = tmp_path / "site"
+    proc = subprocess.run([sys.executable, "-c", _DIRTY_BUILDS], cwd=tree, capture_output=True, text=True,
+                          env={**os.environ, "SITE": str(site), "NO_MKDOCS_2_WARNING": "1"}, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["rewritten"] == ["notebooks/step03.ko.ipynb", "notebooks/step03/index.html"], result["rewritten"]
+    assert len(result["all"]) >= 40, result["all"]  # every chapter's notebook page and download, both languages
+    assert "dirtyeditmarker" in (site / "notebooks" / "step03" / "index.html").read_text("utf8")
+    assert "dirtyeditmarker" in (site / "notebooks" / "step03.ko.ipynb").read_text("utf8")
+    for nb in ("notebooks/step05.ko.ipynb", "en/notebooks/step05.en.ipynb"):  # step 5 draws figures
+        assert "data:image/svg+xml" in (site / nb).read_text("utf8"), nb
+    assert "data:image/svg+xml" in (site / "notebooks" / "step03.ko.ipynb").read_text("utf8")
+
+
 # --- the built site ----------------------------------------------------------------------------
 
 
