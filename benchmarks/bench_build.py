@@ -45,6 +45,11 @@ ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 COPIED = ("docs", "dezero", "hooks", "overrides", "mkdocs.yml", "pyproject.toml")
 
 
+def set_root(root: Path) -> None:
+    global ROOT
+    ROOT = root
+
+
 def load() -> str:
     try:
         return Path("/proc/loadavg").read_text().split()[0]
@@ -133,7 +138,8 @@ def prose_line(lines: list[str]) -> int:
     raise SystemExit("no paragraph line found in the chapter")
 
 
-def bench_rebuild(runs: int, chapter: str = "step03", timeout: float = 120.0) -> dict[str, list[float]]:
+def bench_rebuild(runs: int, chapter: str = "step03", timeout: float = 120.0,
+                  serve_args: tuple[str, ...] = ()) -> dict[str, list[float]]:
     results: dict[str, list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         tree = Path(tmp) / "book"
@@ -147,7 +153,7 @@ def bench_rebuild(runs: int, chapter: str = "step03", timeout: float = 120.0) ->
         port = free_port()
         log = open(Path(tmp) / "serve.log", "w")
         server = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+            [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}", *serve_args],
             cwd=tree, env=ENV, stdout=log, stderr=subprocess.STDOUT,
         )
         try:
@@ -221,13 +227,17 @@ def main() -> int:
     parser.add_argument("what", choices=("build", "rebuild", "suite", "all"))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--chapter", default="step03", help="the chapter edited by `rebuild`")
+    parser.add_argument("--dirty", action="store_true", help="`rebuild` with `mkdocs serve --dirty`")
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="the tree to measure (another checkout, e.g. a `git worktree` of an older commit)")
     args = parser.parse_args()
+    set_root(args.root.resolve())
     print(f"{os.cpu_count()} CPUs, load average {load()}", flush=True)
     table: dict[str, list[float]] = {}
     if args.what in ("build", "all"):
         table.update(bench_build(args.runs))
     if args.what in ("rebuild", "all"):
-        table.update(bench_rebuild(args.runs, args.chapter))
+        table.update(bench_rebuild(args.runs, args.chapter, serve_args=("--dirty",) if args.dirty else ()))
     if args.what in ("suite", "all"):
         table.update(bench_suite(args.runs))
     print()
