@@ -207,7 +207,7 @@ def bench_suite(runs: int) -> dict[str, list[float]]:
     for n in range(runs):
         start = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--durations=0", "--durations-min=0"],
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfE", "--durations=0", "--durations-min=0"],
             cwd=ROOT, env={**ENV, "CI": "true"}, capture_output=True, text=True,
         )
         wall = time.perf_counter() - start
@@ -216,6 +216,9 @@ def bench_suite(runs: int) -> dict[str, list[float]]:
             files[m.group("id").split("::")[0]] += float(m.group("s"))
         summary = (proc.stdout.strip().splitlines() or ["?"])[-1]
         print(f"  run {n + 1}: {wall:.1f} s, exit {proc.returncode}, load {load()}: {summary}", flush=True)
+        for line in proc.stdout.splitlines():
+            if line.startswith(("FAILED", "ERROR")):
+                print(f"    {line[:200]}", flush=True)
         results["suite (wall)"].append(wall)
         for name, total in sorted(files.items(), key=lambda kv: -kv[1]):
             results[f"  {name}"].append(total)
