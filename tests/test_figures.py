@@ -481,3 +481,43 @@ def test_the_figure_hook_is_one_module_per_concern():
     assert {"figures", "figure_graph", "figure_text", "figure_layout", "figure_svg", "figure_plot"} <= names
     long = {m.name: n for m in modules if (n := len(m.read_text("utf8").splitlines())) > 400}
     assert not long, f"figure modules over 400 lines: {long}"
+
+
+# --- build hooks in general (not copied into the planted sites of tests/test_harness.py) ----------
+
+def test_every_build_hook_module_is_at_most_400_lines():
+    """hooks/*.py stay one module per concern (the notebook hook: derive, execute, render, hook)."""
+    hooks = Path(__file__).resolve().parents[1] / "hooks"
+    modules = sorted(hooks.glob("*.py"))
+    assert {"notebooks", "nb_derive", "nb_execute", "nb_render", "figures", "mathml"} <= {m.stem for m in modules}
+    long = {m.name: n for m in modules if (n := len(m.read_text("utf8").splitlines())) > 400}
+    assert not long, f"hook modules over 400 lines: {long}"
+
+
+def test_the_highlighting_cache_gives_what_pygments_gives():
+    """hooks/build_cache.py: a block is highlighted once per process; any change to its source,
+    its options or the highlighter's settings is highlighted anew."""
+    import build_cache
+    from pymdownx.highlight import Highlight
+
+    original = getattr(Highlight.highlight, "__wrapped__", None) or Highlight.highlight
+    calls = []
+
+    def counted(self, *args, **kwargs):
+        calls.append(args[0])
+        return original(self, *args, **kwargs)
+
+    cached = build_cache.cached_highlight(counted)
+    import markdown
+
+    plain = Highlight(markdown.Markdown(), use_pygments=True, linenums=False)
+    numbered = Highlight(markdown.Markdown(), use_pygments=True, linenums=True)
+    code, other = "x = 1  # one\nprint(x)\n", "x = 2\nprint(x)\n"
+    again = Highlight(markdown.Markdown(), use_pygments=True, linenums=False)  # another page, same settings
+    for hl in (plain, numbered, again):
+        for src in (code, other, code):
+            for count in (1, 2):
+                got = cached(hl, src, "python", "highlight", None, -1, -1, -1, False, None, "", None, None, count)
+                assert got == original(hl, src, "python", code_block_count=count)
+    assert len(calls) == 2 * 2 * 2  # each (settings, source, count) once
+    assert cached(plain, "`x`", "python", inline=True) is not None and len(calls) == 9  # inline: never cached
