@@ -46,6 +46,11 @@ QUERIES = {
         "계산 그래프": {"step02", "step05"},
         "창조자": {"step07"},
         "재귀": {"step08"},
+        "as_array": {"step09"},
+        "단위 테스트": {"step10"},
+        "테스트": {"step10"},
+        "기울기 확인": {"step04", "step10"},
+        "unittest": {"step10"},
     },
     "en": {
         "backpropagation": {"step05", "step06", "step07"},
@@ -56,6 +61,10 @@ QUERIES = {
         "computational graph": {"step02", "step05"},
         "creator": {"step07"},
         "recursion": {"step08"},
+        "as_array": {"step09"},
+        "unit test": {"step10"},
+        "unittest": {"step10"},
+        "gradient check": {"step04", "step10"},
     },
 }
 
