@@ -65,27 +65,28 @@ def _execute(page: Page, block: Block, session: _Session) -> blocks.Run:
     return blocks.run_page_block(block, session.namespace, str(page.path))
 
 
-_frozen = False
+_frozen_for: Path | None = None
 
 
-def _freeze_what_came_before() -> None:
-    """Before the first page block: move every object alive now out of the collector's sight.
+def _freeze_what_came_before(page: Page) -> None:
+    """When a page starts: move every object alive now out of the collector's sight.
 
     Each block starts with `gc.collect()` so that an earlier block's garbage is finalized before
     it, not in its name. In a full test session the heap also holds the built site, the browser
-    and the other tests' objects, and a full collection over them cost 0.3 s per block (100 s
-    for the book). Frozen objects are older than every page and never collected in a block.
+    and the other tests' objects, and a full collection over them cost 0.3 s per block (about
+    100 s for the book). Objects older than the page are frozen (`gc.freeze`), so each block's
+    collection walks only what the page itself made.
     """
-    global _frozen
-    if not _frozen:
+    global _frozen_for
+    if _frozen_for != page.path:
         gc.collect()
         gc.freeze()
-        _frozen = True
+        _frozen_for = page.path
 
 
 def run_in_page(page: Page, block: Block) -> blocks.Run:
     """Run `block` in its page's session, replaying earlier blocks first if needed."""
-    _freeze_what_came_before()
+    _freeze_what_came_before(page)
     sessions = _session_stack[-1]
     session = sessions.setdefault(page.path, _Session())
     index = page.python_blocks.index(block)
