@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 import blocks
-from tests.test_parity import signature
+from tests.test_parity import signature, unfenced as _unfenced
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 CHAPTERS = sorted(DOCS.glob("step*.ko.md"))
@@ -36,7 +36,6 @@ HEADINGS = {"ko": "연습 문제", "en": "Exercises"}
 ANSWER_TITLES = {"ko": "풀이", "en": "Solution"}
 MIN_EXERCISES, MAX_EXERCISES = 3, 5
 
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _SECTION = re.compile(r"^##\s+(.*?)\s*\{\s*#exercises\s*\}\s*$")
 _NEXT_SECTION = re.compile(r"^#{1,2}\s")
 _PROGRAM = re.compile(r"^(\?\?\?\+?|!!!)\s+example\b")
@@ -59,22 +58,6 @@ class Section:
     end: int = 0
     exercises: list[Exercise] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-def _unfenced(lines: list[str]):
-    """(1-based number, line) of every line outside code fences, fence lines left out."""
-    fence = None
-    for number, line in enumerate(lines, 1):
-        m = _FENCE.match(line)
-        if m:
-            mark = m.group(1)
-            if fence is None:
-                fence = mark
-            elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark):]:
-                fence = None
-            continue
-        if fence is None:
-            yield number, line
 
 
 def _body_is_empty(lines: list[str], at: int, indent: int) -> bool:

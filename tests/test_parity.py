@@ -89,10 +89,10 @@ _EXPLICIT_ID = re.compile(r"\{\s*#([^\s}]+)[^}]*\}$")
 KEBAB = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-def headings(text: str) -> list[tuple[int, int, str, str | None]]:
-    """(line, level, title, explicit id or None) of every ## and ### heading outside code fences."""
-    found, fence = [], None
-    for number, line in enumerate(text.split("\n"), 1):
+def unfenced(lines: list[str]):
+    """(1-based number, line) of every line outside code fences, fence lines left out."""
+    fence = None
+    for number, line in enumerate(lines, 1):
         m = _FENCE.match(line)
         if m:
             mark = m.group(1)
@@ -101,8 +101,14 @@ def headings(text: str) -> list[tuple[int, int, str, str | None]]:
             elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark):]:
                 fence = None
             continue
-        if fence is not None:
-            continue
+        if fence is None:
+            yield number, line
+
+
+def headings(text: str) -> list[tuple[int, int, str, str | None]]:
+    """(line, level, title, explicit id or None) of every ## and ### heading outside code fences."""
+    found = []
+    for number, line in unfenced(text.split("\n")):
         h = _HEADING.match(line)
         if h:
             title = h.group(2)
