@@ -8,9 +8,12 @@ never reported by skips alone.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,19 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 BUILD_TEST_FILE = Path(__file__).with_name("test_site_build.py")
 BUILD_TEST = "test_strict_build_passes_without_warnings"
+BUILD_TIMEOUT = 600  # seconds
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which acts on -n
+def pytest_cmdline_main(config):
+    """This repository's runs use every core: `-n auto --dist loadfile` (pytest-xdist), unless
+    the command line chose (`-n 0`, `-p no:xdist`, `--dist ...`). `loadfile` keeps a file's tests
+    in one process, in order: a page's blocks share a session, module fixtures load pages once."""
+    if (config.pluginmanager.has_plugin("xdist") and not hasattr(config, "workerinput")
+            and config.inipath == ROOT / "pyproject.toml"
+            and config.option.numprocesses is None and config.option.dist == "no" and not config.option.tx):
+        config.option.numprocesses = "auto"
+        config.option.dist = "loadfile"
 
 
 @dataclass
@@ -29,16 +45,58 @@ class BuiltSite:
     log: str
 
 
-@pytest.fixture(scope="session")
-def site_build(tmp_path_factory) -> BuiltSite:
-    """`mkdocs build --strict` into a temporary folder (the build the CI checks), failed or not."""
-    site = tmp_path_factory.mktemp("site")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT, capture_output=True, text=True,
+def _build_folder(config) -> Path:
+    """Where this run's site is built: the run's temporary folder, which pytest-xdist's workers
+    share (each worker's own folder is inside it), so that the workers build the site once."""
+    base = config._tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(config, "workerinput") else base
+
+
+def _start_build(config) -> None:
+    """Start `mkdocs build --strict` in the background, once per run (the first process to
+    claim the folder runs it; a thread writes its result where every process can read it)."""
+    folder = _build_folder(config)
+    try:
+        os.close(os.open(folder / "site-build.claimed", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return  # another worker of this run builds it
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder / "site")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},  # Material's end-of-life banner is not a build warning
     )
-    return BuiltSite(site, proc.returncode, proc.stdout + proc.stderr)
+
+    def finish() -> None:
+        log, _ = proc.communicate()
+        result = folder / "site-build.json"
+        partial = result.with_suffix(".part")
+        partial.write_text(json.dumps({"returncode": proc.returncode, "log": log}), "utf8")
+        partial.replace(result)  # whole, or not there
+
+    thread = threading.Thread(target=finish, name="site-build", daemon=True)
+    thread.start()
+    _builds.append((proc, thread))
+
+
+_builds: list = []
+
+
+@pytest.fixture(scope="session")
+def site_build(pytestconfig) -> BuiltSite:
+    """`mkdocs build --strict` into a temporary folder (the build the CI checks), failed or not.
+
+    Started as soon as the run is collected (see below), so tests that need no site run while
+    it builds; built once per run, also when pytest-xdist spreads the tests over processes."""
+    _start_build(pytestconfig)  # if the collection hook did not (a test that asks for it late)
+    folder = _build_folder(pytestconfig)
+    result = folder / "site-build.json"
+    deadline = time.monotonic() + BUILD_TIMEOUT
+    while not result.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the site build did not finish within {BUILD_TIMEOUT} s", pytrace=False)
+        time.sleep(0.05)
+    data = json.loads(result.read_text("utf8"))
+    return BuiltSite(folder / "site", data["returncode"], data["log"])
 
 
 @pytest.fixture(scope="session")
@@ -82,19 +140,38 @@ def _build_test_id() -> str:
     return f"{rel}::{BUILD_TEST}"
 
 
+def _uses_the_site(item) -> bool:
+    return "site_build" in getattr(item, "fixturenames", ())
+
+
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection: add back only what is needed
 def pytest_collection_modifyitems(session, config, items):
-    """Whenever a test needs the built site, the build test runs too (first), so that a failed
-    build is reported as one failure rather than only as skips."""
-    if not any("built_site" in getattr(item, "fixturenames", ()) for item in items):
+    """Whenever a test needs the built site, the build test runs too, so that a failed build is
+    reported as one failure rather than only as skips. The build starts now, in the background,
+    and the files whose tests need no site run first (each file's tests together, in order)."""
+    if not any(_uses_the_site(item) for item in items):
         return
-    if any(item.path == BUILD_TEST_FILE and item.name == BUILD_TEST for item in items):
+    if not any(item.path == BUILD_TEST_FILE and item.name == BUILD_TEST for item in items):
+        # a sibling module's directory node, so that this conftest's fixtures apply
+        sibling = next((i for i in items if i.path.parent == BUILD_TEST_FILE.parent), None)
+        node = sibling.parent if sibling is not None else None
+        while node is not None and not isinstance(node, pytest.Module):
+            node = node.parent
+        parent = node.parent if node is not None else session
+        module = pytest.Module.from_parent(parent, path=BUILD_TEST_FILE)
+        items[:0] = [item for item in module.collect() if item.name == BUILD_TEST]
+    if config.option.collectonly:
         return
-    # a sibling module's directory node, so that this conftest's fixtures apply
-    sibling = next((i for i in items if i.path.parent == BUILD_TEST_FILE.parent), None)
-    node = sibling.parent if sibling is not None else None
-    while node is not None and not isinstance(node, pytest.Module):
-        node = node.parent
-    parent = node.parent if node is not None else session
-    module = pytest.Module.from_parent(parent, path=BUILD_TEST_FILE)
-    items[:0] = [item for item in module.collect() if item.name == BUILD_TEST]
+    _start_build(config)
+    site_files = {item.path for item in items if _uses_the_site(item)}
+    items.sort(key=lambda item: item.path in site_files)  # stable: the order within each group stays
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A build this process started is waited for (another worker may be reading it), unless
+    the run was interrupted."""
+    while _builds:
+        proc, thread = _builds.pop()
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            proc.kill()
+        thread.join(BUILD_TIMEOUT)
