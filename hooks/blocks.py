@@ -157,6 +157,13 @@ class Page:
 
 
 def parse_page(text: str, path: Path | str = "<page>") -> Page:
+    """The page's blocks (shared: the build's hooks parse the same chapter text several times;
+    treat the result as read-only)."""
+    return _parse_page(text, str(path))
+
+
+@lru_cache(maxsize=256)
+def _parse_page(text: str, path: str) -> Page:
     tokens = BookMarkdownIt().parse(text)
     blocks: list[Block] = []
     orphans: list[Block] = []

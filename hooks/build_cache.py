@@ -10,12 +10,17 @@ it after every save in the same process; most of what they compute is the same e
 - Pygments highlighting of a code block (pymdownx.highlight) is a function of the block's source,
   its options and the highlighter's settings: a block seen before with all of those the same
   gets the same HTML, without the lexer and formatter running again. Inline code is not cached.
+  A block's position on its page (`code_block_count`) only names its line anchors
+  (`__codelineno-<count>-<line>`, `__span-<count>-<line>`): the HTML is kept with a placeholder
+  there, filled in for each use, so the same block at another position (the chapter's other
+  language, its notebook page) is not highlighted again.
 
 Nothing here changes what is built (`DEZERO_BUILD_CACHE=off` builds without the caches, to
 compare); `tests/test_site_build.py` checks the highlighting cache against Pygments itself.
 """
 from __future__ import annotations
 
+import inspect
 import os
 from collections import OrderedDict
 
@@ -56,27 +61,52 @@ def _freeze(value):
     return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
 
 
+# stands for the block's position while its HTML is in the cache (never in a book's code: checked)
+_POSITION = "dzblockposition"
+
+
 def cached_highlight(original):
     """`pymdownx.highlight.Highlight.highlight`, remembering the HTML of each block."""
+    from pymdownx.highlight import Highlight
+
+    real = Highlight.highlight
+    signature = inspect.signature(getattr(real, "__wrapped__", real))  # pymdownx's own
+    names = list(signature.parameters)[1:]
 
     def highlight(self, src, language, *args, **kwargs):
         if (not enabled() or kwargs.get("inline") or (len(args) > 5 and args[5])
                 or getattr(self, "title_mode", "text") != "text"):  # an HTML title goes into the page's stash
             return original(self, src, language, *args, **kwargs)
+        try:
+            call = signature.bind(self, src, language, *args, **kwargs)
+        except TypeError:
+            return original(self, src, language, *args, **kwargs)
+        call.apply_defaults()
+        params = dict(call.arguments)
+        del params["self"]
         settings = {k: v for k, v in vars(self).items() if k != "md"}  # the page's Markdown: only for HTML titles
-        key = (_freeze(settings), src, language, _freeze(args), _freeze(kwargs))
+        position = None
+        if not params.get("id_value") and "code_block_count" in params:
+            if _POSITION in repr((settings, params)):  # the placeholder would be ambiguous
+                return original(self, src, language, *args, **kwargs)
+            position = params["code_block_count"]
+            params["code_block_count"] = _POSITION
+        key = (_freeze(settings), _freeze(params))
         try:
             html = _highlighted[key]
         except KeyError:
-            html = original(self, src, language, *args, **kwargs)
+            html = original(self, *(params[n] for n in names))
             if not isinstance(html, str):
-                return html
+                return original(self, src, language, *args, **kwargs)
             _highlighted[key] = html
             if len(_highlighted) > _HIGHLIGHTS:
                 _highlighted.popitem(last=False)
+        if position is not None:
+            html = html.replace(f"-{_POSITION}-", f"-{position}-")
         return html
 
     highlight.dezero_cached = True
+    highlight.__wrapped__ = original
     return highlight
 
 

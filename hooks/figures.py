@@ -25,6 +25,7 @@ alternatives), `figure_layout` (node sizes and positions), `figure_svg` (the gra
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
@@ -248,8 +249,18 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
         source = blocks.Page(Path(where), source.blocks, source.orphan_outputs)
         source_text = Path(abs_src).read_text("utf8")
     stem = Path(page.file.src_uri).name.split(".")[0]
-    result = process_markdown(markdown, where=where, lang=page_language(page, config), stem=stem,
-                              source=source, source_text=source_text)
+    # The fences' blocks each start with a full collection (blocks.run_block), which walks the
+    # build's whole heap; frozen, the heap is left out of it and nothing in it is finalized in a
+    # block's name either. Thawed afterwards (unless someone else froze it: a harness's session).
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        result = process_markdown(markdown, where=where, lang=page_language(page, config), stem=stem,
+                                  source=source, source_text=source_text)
+    finally:
+        if freeze:
+            gc.unfreeze()
     page.dezero_figures = result.figures
     return result.markdown
 

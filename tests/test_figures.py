@@ -514,10 +514,18 @@ def test_the_highlighting_cache_gives_what_pygments_gives():
     numbered = Highlight(markdown.Markdown(), use_pygments=True, linenums=True)
     code, other = "x = 1  # one\nprint(x)\n", "x = 2\nprint(x)\n"
     again = Highlight(markdown.Markdown(), use_pygments=True, linenums=False)  # another page, same settings
-    for hl in (plain, numbered, again):
+    # as this site: line anchors named by the block's position on the page (code_block_count)
+    anchored = Highlight(markdown.Markdown(), use_pygments=True, linenums=False, line_spans="__span",
+                         line_anchors="__codelineno", anchor_linenums=True)
+    for hl in (plain, numbered, again, anchored):
         for src in (code, other, code):
             for count in (1, 2):
                 got = cached(hl, src, "python", "highlight", None, -1, -1, -1, False, None, "", None, None, count)
                 assert got == original(hl, src, "python", code_block_count=count)
-    assert len(calls) == 2 * 2 * 2  # each (settings, source, count) once
-    assert cached(plain, "`x`", "python", inline=True) is not None and len(calls) == 9  # inline: never cached
+    # each (settings, source) once: the position is filled into the anchors of the kept HTML
+    assert len(calls) == 3 * 2
+    assert 'id="__codelineno-2-1"' in cached(anchored, code, "python", code_block_count=2)
+    tricky = "x = '__span-dzblockposition-1'\n"  # holds the cache's placeholder: highlighted as it is
+    assert cached(anchored, tricky, "python", code_block_count=3) == original(anchored, tricky, "python", code_block_count=3)
+    assert len(calls) == 7
+    assert cached(plain, "`x`", "python", inline=True) is not None and len(calls) == 8  # inline: never cached
