@@ -47,9 +47,25 @@ def open_page(page, url: str) -> None:
     page.goto(url)
     page.wait_for_load_state("load")
     page.evaluate("document.fonts.ready.then(() => true)")
+    wait_checked(page)
 
 
 SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+EVERYTHING_LAID_OUT = """() => {
+  const style = document.createElement('style')
+  style.textContent = '* { content-visibility: visible !important }'
+  document.head.append(style)
+  dispatchEvent(new Event('resize'))  // book.js checks every box again
+}"""
+
+
+def wait_checked(page) -> None:
+    """Until book.js has checked every box (it does so in idle slices after load, a resize or a
+    <details> opening, and then marks the root with data-dz-checked)."""
+    page.evaluate(SETTLE)  # a resize or toggle has reached book.js, which cleared the mark
+    page.wait_for_function("document.documentElement.hasAttribute('data-dz-checked')", timeout=10_000)
 
 
 def _interface_problems(page, path: str) -> list[str]:
@@ -80,7 +96,7 @@ def survey(site_url, chapters, pages):
     def at(width: int) -> None:
         if page.viewport_size["width"] != width:
             page.set_viewport_size({"width": width, "height": 900})
-            page.evaluate(SETTLE)
+            wait_checked(page)
 
     try:
         for path in chapters:
@@ -93,8 +109,12 @@ def survey(site_url, chapters, pages):
                 found["permalinks"][width] += [f"{p} at {width}px" for p in first["permalinks"]]
                 if width == 1280:
                     found["interface"] += _interface_problems(page, path)
+            # as when a reader has scrolled through it all: every box laid out (book.css lays out
+            # only what is near the screen, and book.js checks a box once it is laid out; the
+            # wide-equation test below scrolls for real), every <details> open
+            page.evaluate(EVERYTHING_LAID_OUT)
             page.evaluate("document.querySelectorAll('article details').forEach(d => d.open = true)")
-            page.wait_for_timeout(50)
+            wait_checked(page)
             for width in (page.viewport_size["width"], *(w for w in WIDTHS if w != page.viewport_size["width"])):
                 at(width)
                 found["overflow"][width] += [f"/{path} at {width}px: {p}" for p in page.evaluate(OVERFLOW)]
@@ -217,7 +237,7 @@ OVERFLOW = r"""() => {
   const items = article.querySelectorAll(
     ".dezero-figure, .math-display, .math-inline, table, .highlight pre > code, .highlight.output")
   for (const el of items) {
-    if (!el.getClientRects().length) continue  // in a closed <details>
+    if (!el.checkVisibility()) continue  // in a closed <details>
     // the nearest box that clips or scrolls sideways, from the element itself up to the article
     let s = el
     while (s && s !== article && getComputedStyle(s).overflowX === "visible") s = s.parentElement
@@ -255,6 +275,8 @@ def test_no_figure_equation_table_or_output_is_cut_off(survey, width):
 def test_the_overflow_check_sees_a_clipped_and_an_unmarked_equation(site_url, pages):
     page = pages[390]
     open_page(page, site_url + "step04/")
+    page.evaluate(EVERYTHING_LAID_OUT)
+    wait_checked(page)
     assert page.evaluate(OVERFLOW) == []
     page.evaluate("""() => {
       const eq = document.querySelector("article .math-display")
@@ -273,10 +295,20 @@ def test_wide_equations_scroll_with_a_cue_on_a_phone(site_url, pages):
     marked = 0
     for path in ("step04/", "en/step04/", "step05/", "en/step05/"):
         open_page(page, site_url + path)
-        info = page.evaluate("""() => [...document.querySelectorAll('article .math-display')].map(e => ({
-            scrolls: e.scrollWidth > e.clientWidth + 1, marked: e.hasAttribute('data-scrolls'),
-            note: !!(e.nextElementSibling && e.nextElementSibling.classList.contains('dz-scroll-note')
-                     && e.nextElementSibling.textContent.trim()) }))""")
+        # each equation as a reader reaches it: scrolled to, laid out, checked by book.js
+        info = page.evaluate("""async () => {
+          const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))
+          const root = document.documentElement, out = []
+          for (const e of document.querySelectorAll('article .math-display')) {
+            e.scrollIntoView({ block: 'center' })
+            await frames()
+            while (!root.hasAttribute('data-dz-checked')) await new Promise(r => setTimeout(r, 10))
+            out.push({ scrolls: e.scrollWidth > e.clientWidth + 1, marked: e.hasAttribute('data-scrolls'),
+              note: !!(e.nextElementSibling && e.nextElementSibling.classList.contains('dz-scroll-note')
+                       && e.nextElementSibling.textContent.trim()) })
+          }
+          return out
+        }""")
         for eq in info:
             assert eq["scrolls"] == eq["marked"] == eq["note"], (path, eq)
             marked += eq["marked"]

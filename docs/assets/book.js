@@ -34,9 +34,8 @@
   /* --- boxes that scroll sideways ------------------------------------------------------- */
   const SCROLLERS = ".math-display, .md-typeset__scrollwrap, pre > code, .dezero-figure, .dz-figure-full"
   const NOTED = ".math-display, .md-typeset__scrollwrap, .dz-figure-full"
-  function markScrollers(root = document.querySelector("article") || document) {
+  function markScrollers(boxes) {
     // read every width first, then write: interleaving them would force a layout per box
-    const boxes = [...root.querySelectorAll(SCROLLERS)]
     const scrolls = boxes.map(box => box.scrollWidth > box.clientWidth + 1)
     boxes.forEach((box, i) => {
       const next = box.matches(".md-typeset__scrollwrap") ? box.previousElementSibling : box.nextElementSibling
@@ -88,10 +87,10 @@
     if (caption) dialog.append(caption.cloneNode(true))
     dialog.setAttribute("aria-label", caption ? caption.textContent : TEXT.enlarge)
     dialog.showModal()
-    markScrollers(dialog)
+    markScrollers([...dialog.querySelectorAll(SCROLLERS)])
   }
-  function markFigures() {
-    const figures = [...document.querySelectorAll(".md-typeset .dezero-figure")]
+  function markFigures(boxes) {
+    const figures = boxes.filter(box => box.matches(".dezero-figure"))
       .map(figure => [figure, figure.querySelector("svg.dz-svg")])
       .filter(([, svg]) => svg)
     // read every size first, then write (see markScrollers)
@@ -112,21 +111,58 @@
     })
   }
 
-  function update() {
-    markFigures()
-    markScrollers()
-    if (dialog && dialog.open) markScrollers(dialog)
+  /* --- when to check ----------------------------------------------------------------------- */
+  // The browser lays out a paragraph, equation or listing only when it comes near the screen
+  // (book.css); until then its width is a placeholder, and reading the sizes of everything at
+  // once would be one long task that holds the page up. So:
+  // - a box whose contents are not laid out yet is left as it is, and checked when the browser
+  //   lays it out (contentvisibilityautostatechange);
+  // - the others are checked a few at a time while the browser is idle, a few ms per task.
+  // The root gets data-dz-checked when nothing is left to check (the browser tests wait for it).
+  const idle = window.requestIdleCallback ||
+    (run => setTimeout(() => { const end = performance.now() + 8; run({ timeRemaining: () => end - performance.now() }) }, 1))
+  const SLICE = 4
+  const BUDGET = 6 // ms of checking per task
+  const todo = new Set()
+  const laidOut = box => { // false while the browser skips the box's contents (off screen)
+    const probe = box.firstElementChild || box
+    return !probe.checkVisibility || probe.checkVisibility({ contentVisibilityAuto: true })
   }
-  let pending = 0
-  window.addEventListener("resize", () => {
-    cancelAnimationFrame(pending)
-    pending = requestAnimationFrame(update)
+  function check(boxes) {
+    if (!todo.size) idle(work)
+    for (const box of boxes) todo.add(box)
+    document.documentElement.removeAttribute("data-dz-checked")
+  }
+  function recheck() {
+    check((document.querySelector("article") || document).querySelectorAll(SCROLLERS))
+    if (dialog && dialog.open) markScrollers([...dialog.querySelectorAll(SCROLLERS)])
+  }
+  function work(deadline) {
+    const stop = performance.now() + BUDGET
+    do {
+      const slice = [...todo].slice(0, SLICE)
+      slice.forEach(box => todo.delete(box))
+      const ready = slice.filter(box => box.isConnected && laidOut(box))
+      markFigures(ready)
+      markScrollers(ready)
+    } while (todo.size && performance.now() < stop && deadline.timeRemaining() > 0)
+    if (todo.size) idle(work)
+    else document.documentElement.setAttribute("data-dz-checked", "")
+  }
+  document.addEventListener("contentvisibilityautostatechange", event => {
+    if (event.skipped) return
+    const box = event.target
+    check([...(box.matches(SCROLLERS) ? [box] : []), ...box.querySelectorAll(SCROLLERS)])
+  }, true)
+  let frame = 0
+  window.addEventListener("resize", () => { // once per frame while a window is being resized
+    cancelAnimationFrame(frame)
+    frame = requestAnimationFrame(recheck)
   })
-  document.addEventListener("toggle", update, true) // a <details> opened: its boxes have sizes now
-  document.addEventListener("change", update, true) // a content tab switched
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", update)
-  else update()
-  // fonts change widths: check again once they are in
-  if (document.fonts) document.fonts.ready.then(update)
-  window.addEventListener("load", update)
+  document.addEventListener("toggle", recheck, true) // a <details> opened: its boxes have sizes now
+  document.addEventListener("change", recheck, true) // a content tab switched
+  // the first pass once the page and its fonts are in (fonts change widths)
+  const loaded = document.readyState === "complete" ? Promise.resolve()
+    : new Promise(done => window.addEventListener("load", done, { once: true }))
+  Promise.all([loaded, document.fonts ? document.fonts.ready : null]).then(recheck)
 })()
