@@ -275,6 +275,44 @@ def test_laying_out_on_demand_moves_nothing(site_url, chromium, width):
     assert not moved, f"{len(moved)} blocks moved or changed height, first: {moved[:3]}"
 
 
+PLACEHOLDERS = """() => {
+  const style = document.createElement('style')
+  style.textContent = '* { content-visibility: visible !important }'
+  document.head.append(style)
+  const blocks = [...document.querySelectorAll('.md-content__inner > :is(p, .math-display), .md-content__inner > .highlight > pre')]
+    .map(e => [e, getComputedStyle(e).containIntrinsicBlockSize])
+    .filter(([, size]) => size.startsWith('auto '))
+    .map(([e, size]) => ({ what: e.tagName + ' ' + e.textContent.trim().slice(0, 40),
+                           placeholder: parseFloat(size.slice(5)), height: e.getBoundingClientRect().height }))
+  style.remove()
+  return blocks
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_block_not_drawn_yet_reserves_at_least_its_height(site_url, chromium, width):
+    """A placeholder (book.css, counts from hooks/layout_hints.py) is never shorter than its block:
+    text not drawn yet stays inside its own box, where a checker reading the colours behind it
+    finds the page, not the next block (axe-core issue 2768); and the scroll bar is about right."""
+    page = chromium.new_page(viewport={"width": width, "height": 900})
+    try:
+        short, counted, placeholders, heights = [], 0, 0.0, 0.0
+        for path in ("step04/", "en/step04/", "step10/", "en/step10/", "notebooks/step05/"):
+            page.goto(site_url + path)
+            page.evaluate("document.fonts.ready.then(() => true)")
+            for block in page.evaluate(PLACEHOLDERS):
+                counted += 1
+                placeholders += block["placeholder"]
+                heights += block["height"]
+                if block["placeholder"] < block["height"]:
+                    short.append(f"/{path} at {width}px: {block}")
+    finally:
+        page.close()
+    assert counted > 100, counted
+    assert not short, f"{len(short)} placeholders shorter than their block:\n" + "\n".join(short[:10])
+    assert placeholders < 2.5 * heights, f"placeholders {placeholders:.0f}px for blocks {heights:.0f}px tall"
+
+
 # --- Lighthouse ---------------------------------------------------------------------------------
 
 
