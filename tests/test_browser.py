@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -282,8 +283,35 @@ def test_korean_words_are_split_from_their_particles():
 # --- in the browser -----------------------------------------------------------------------------
 
 
+SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def settle(page, pending: set, timeout: float = 10.0) -> None:
+    """Wait until every request in `pending` (kept by the page's listeners) has ended."""
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        page.wait_for_timeout(10)
+    assert not pending, f"requests still unfinished after {timeout} s: {[r.url for r in pending]}"
+
+
+def page_kind(path: str) -> str:
+    """What a page is, whatever its language: "home", "chapter", "notebook", or its own path
+    (the glossary, and any page of a kind not listed here)."""
+    bare = counterpart(path, LANGUAGES[0])
+    if bare == "":
+        return "home"
+    if re.fullmatch(r"step\d\d/", bare):
+        return "chapter"
+    if re.fullmatch(r"notebooks/step\d\d/", bare):
+        return "notebook"
+    return bare
+
+
 def test_every_page_is_offline_and_free_of_errors(site, site_url, chromium):
-    """Every page of both languages: no request leaves 127.0.0.1, no error in the console."""
+    """Every page of both languages: no request leaves 127.0.0.1, no error in the console. On the
+    first page of each kind (home, chapter, notebook, glossary) in each language, search is used
+    too: its worker fetches that language's index and lunr's languages and builds the index,
+    which is the same for every page of the language."""
     host = urlsplit(site_url).netloc
     problems: list[str] = []
     current = [""]
@@ -308,17 +336,32 @@ def test_every_page_is_offline_and_free_of_errors(site, site_url, chromium):
     page.on("pageerror", lambda e: note("page error", e))
     page.on("response", lambda r: r.status >= 400 and note(f"HTTP {r.status}", r.url))
     page.on("requestfailed", lambda r: note("request failed", f"{r.url} {r.failure}"))
+    # requests still under way when the page is left would be cut off (net::ERR_ABORTED): the
+    # favicon and the search worker's script are asked for as the page finishes loading
+    pending: set = set()
+    page.on("request", lambda r: pending.add(r))
+    page.on("requestfinished", lambda r: pending.discard(r))
+    page.on("requestfailed", lambda r: pending.discard(r))
     paths = page_paths(site)
+    searched: dict[tuple[str, str], str] = {}
     try:
         for path in paths:
+            if pending:  # the previous page's last requests
+                settle(page, pending)
             current[0] = path
             page.goto(site_url + path)
-            if page.locator("input.md-search__input").count():
+            kind = (language_of(path), page_kind(path))
+            if kind not in searched and page.locator("input.md-search__input").count():
                 page.locator("input.md-search__input").focus()  # the index loads when search is used
                 wait_for_search(page)  # the worker has fetched the index and lunr's languages
+                searched[kind] = path
+            page.evaluate(SETTLE)  # what the page asks for as it finishes loading is asked for now
+        settle(page, pending)
     finally:
         context.close()
     assert len(paths) >= 4
+    assert {kind for _, kind in searched} >= {"home", "chapter", "notebook"}, searched
+    assert {lang for lang, _ in searched} == set(LANGUAGES), searched
     assert not problems, "\n".join(dict.fromkeys(problems))
 
 
