@@ -14,12 +14,17 @@ it after every save in the same process; most of what they compute is the same e
   (`__codelineno-<count>-<line>`, `__span-<count>-<line>`): the HTML is kept with a placeholder
   there, filled in for each use, so the same block at another position (the chapter's other
   language, its notebook page) is not highlighted again.
+- Material's search index reads each page's finished HTML with an HTML parser, for every page of
+  every rebuild. The entries a page gives are a function of what the parser reads (the page's
+  HTML, table of contents, address, title and front matter, and the index's settings): kept by
+  all of those, a page whose HTML did not change gives a copy of its last entries.
 
 Nothing here changes what is built (`DEZERO_BUILD_CACHE=off` builds without the caches, to
 compare); `tests/test_site_build.py` checks the highlighting cache against Pygments itself.
 """
 from __future__ import annotations
 
+import copy
 import inspect
 import os
 from collections import OrderedDict
@@ -28,6 +33,7 @@ from jinja2 import BytecodeCache
 
 DISABLE_ENV = "DEZERO_BUILD_CACHE"  # "off": no cache (to compare builds)
 _HIGHLIGHTS = 20000  # blocks kept; the book has about 1,200 per build
+_SEARCH_PAGES = 400  # pages' search entries kept; the book has 44 pages per build
 
 
 def enabled() -> bool:
@@ -110,11 +116,53 @@ def cached_highlight(original):
     return highlight
 
 
+_search_entries: OrderedDict = OrderedDict()
+
+
+def _toc(items) -> tuple:
+    return tuple((i.id, i.url, i.title, i.level, _toc(i.children)) for i in items)
+
+
+def search_key(index, page) -> tuple:
+    """Everything Material's `SearchIndex.add_entry_from_context` reads of `page` and the index."""
+    return (_freeze(getattr(index, "config", None)), page.url, str(page.title), _freeze(page.meta),
+            _toc(page.toc), page.content)
+
+
+def cached_search_entries(original):
+    """Material's `SearchIndex.add_entry_from_context`, remembering the entries of each page."""
+
+    def add_entry_from_context(self, page):
+        if not enabled() or not isinstance(getattr(self, "entries", None), list):
+            return original(self, page)
+        key = search_key(self, page)
+        if key in _search_entries:
+            _search_entries.move_to_end(key)
+            self.entries.extend(copy.deepcopy(_search_entries[key]))
+            return None
+        before = len(self.entries)
+        original(self, page)
+        _search_entries[key] = copy.deepcopy(self.entries[before:])
+        if len(_search_entries) > _SEARCH_PAGES:
+            _search_entries.popitem(last=False)
+        return None
+
+    add_entry_from_context.dezero_cached = True
+    add_entry_from_context.__wrapped__ = original
+    return add_entry_from_context
+
+
 def on_startup(command, dirty):
     from pymdownx.highlight import Highlight
 
     if not getattr(Highlight.highlight, "dezero_cached", False):
         Highlight.highlight = cached_highlight(Highlight.highlight)
+    try:
+        from material.plugins.search.plugin import SearchIndex
+    except ImportError:  # another theme
+        return
+    if not getattr(SearchIndex.add_entry_from_context, "dezero_cached", False):
+        SearchIndex.add_entry_from_context = cached_search_entries(SearchIndex.add_entry_from_context)
 
 
 def on_config(config):

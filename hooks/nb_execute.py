@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import io
 import json
@@ -198,6 +199,7 @@ def comments(source: str) -> tuple[str, list[str]] | None:
     return "\n".join(lines), found[::-1]
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of its text; the build asks several times per cell
 def shared_code(source: str) -> str:
     """What the key reads of a cell: the code without its comments' text, unless the code might
     read its own source (then all of it)."""
