@@ -113,12 +113,13 @@ def test_both_languages_are_built(pages):
         assert lang_root(lang).lstrip("/") in pages, f"no home page for {lang}"
 
 
-def test_every_internal_link_and_anchor_resolves(site):
+def test_every_internal_link_and_anchor_resolves(site, pages):
     ids: dict[Path, set[str]] = {}
     links = []
     for file in sorted(site.rglob("*.html")):
         page = file.relative_to(site).as_posix()
-        found, ids[file] = links_and_ids(file.read_text("utf8"))
+        tree = pages.get(path_of(site, file)) if file.name == "index.html" else None  # parsed already
+        found, ids[file] = links_and_ids(tree or file.read_text("utf8"))
         links += [(page, tag, url) for tag, url in found]
     assert links
 
@@ -469,17 +470,40 @@ def test_search_results_show_prose_with_clean_titles_and_highlighting_links(
         context.close()
 
 
+# Runs before the page's own scripts: records Material's request for the search index (`open`)
+# and whether it was really sent (`send` reached the browser's own XMLHttpRequest).
+WATCH_INDEX_REQUEST = """(() => {
+  const X = XMLHttpRequest.prototype, open = X.open, send = X.send
+  window.dzIndexRequest = {opened: false, sent: false}
+  const isIndex = url => /\\/search\\/search_index\\.json$/.test(new URL(url, location.href).pathname)
+  X.open = function (method, url) {
+    this.dzWatched = isIndex(url)
+    if (this.dzWatched) window.dzIndexRequest.opened = true
+    return open.apply(this, arguments)
+  }
+  X.send = function () {
+    if (this.dzWatched) window.dzIndexRequest.sent = true
+    return send.apply(this, arguments)
+  }
+})()"""
+
+
 def test_the_search_index_is_fetched_only_when_search_is_used(site, site_url, chromium):
     chapter = first_chapter(site, "step04", "step05", "step01")
     context = chromium.new_context()
     try:
         for lang in LANGUAGES:
             page = context.new_page()
+            page.add_init_script(WATCH_INDEX_REQUEST)
             fetched: list[str] = []
             page.on("request", lambda r: "search_index" in r.url and fetched.append(r.url))
-            page.goto(site_url + chapter_path(lang, chapter).lstrip("/"), wait_until="networkidle")
-            page.wait_for_timeout(500)
-            assert not fetched, f"{lang}: the index was fetched before search was used: {fetched}"
+            page.goto(site_url + chapter_path(lang, chapter).lstrip("/"))
+            # Material asks for the index as the page opens: once it has, and a task later, the
+            # request would be out if nothing held it back (sent from the page, seen by the browser)
+            page.wait_for_function("window.dzIndexRequest.opened", timeout=10_000)
+            sent = page.evaluate("new Promise(done => setTimeout(() => done(window.dzIndexRequest.sent), 0))")
+            page.evaluate(SETTLE)
+            assert not sent and not fetched, f"{lang}: the index was fetched before search was used: {fetched}"
             page.locator("input.md-search__input").focus()
             wait_for_search(page)
             assert fetched == [urljoin(site_url, lang_root(lang).lstrip("/") + "search/search_index.json")], fetched
@@ -572,12 +596,14 @@ def test_screenshots(site, site_url, chromium, scheme):
                 expected = "slate" if scheme == "dark" else "default"
                 assert page.evaluate("document.body.dataset.mdColorScheme") == expected
                 name = f"{chapter}-{lang}-{scheme}"
-                page.screenshot(path=SHOTS / f"{name}-top.png")
+                page.screenshot(path=SHOTS / f"{name}-top.png", animations="disabled")
                 equations = page.locator("article .math-display")
                 if equations.count():  # the middle display equation, in the middle of the screen
                     equations.nth(equations.count() // 2).evaluate("e => e.scrollIntoView({block: 'center'})")
-                    page.wait_for_timeout(500)  # the header swaps site name for page title, animated
-                    page.screenshot(path=SHOTS / f"{name}-math.png")
+                    # the header swaps site name for page title on the scroll event, animated: the
+                    # event has run after two frames, and the screenshot ends the transition
+                    page.evaluate(SETTLE)
+                    page.screenshot(path=SHOTS / f"{name}-math.png", animations="disabled")
     finally:
         context.close()
 
