@@ -967,3 +967,57 @@ def test_the_search_index_is_split_once_and_keeps_each_pages_newest_entries():
     assert "새" in split["ko"]["docs"][1]["text"]
     assert [d["location"] for d in split["en"]["docs"]] == ["step01/"]
     assert search.is_split(split["ko"]) and not search.is_split(index)
+
+
+def test_a_pages_conversion_is_kept_only_for_the_same_markdown_address_and_files(tmp_path, caplog):
+    """hooks/build_cache.py: MkDocs' conversion of a page comes back from the cache only for the
+    same Markdown, address and site files (a link resolves against them); what it logged, such as
+    a broken link, is logged again; every result is what MkDocs itself gives."""
+    import logging
+
+    import build_cache
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import File, Files
+    from mkdocs.structure.pages import Page
+
+    original = getattr(Page.render, "__wrapped__", Page.render)
+    calls = []
+
+    def counted(self, config, files):
+        calls.append(self.file.src_uri)
+        return original(self, config, files)
+
+    cached = build_cache.cached_render(counted)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\nmarkdown_extensions:\n  - toc\n")
+    config = load_config(str(tmp_path / "mkdocs.yml"))
+
+    def files(*names):
+        return Files([File(n, str(docs), str(tmp_path / "site"), True) for n in names])
+
+    def page(markdown, name="a.md", listing=("a.md", "b.md")):
+        fs = files(*listing)
+        p = Page(None, fs.get_file_from_path(name), config)
+        p.markdown = markdown
+        plain = Page(None, fs.get_file_from_path(name), config)
+        plain.markdown = markdown
+        with caplog.at_level(logging.INFO):
+            caplog.clear()
+            original(plain, config, fs)
+            expected = [r.getMessage() for r in caplog.records]
+            caplog.clear()
+            cached(p, config, fs)
+            logged = [r.getMessage() for r in caplog.records]
+        assert (p.content, p.toc.items[0].id, p.present_anchor_ids) == (plain.content, plain.toc.items[0].id, plain.present_anchor_ids)
+        assert logged == expected
+        return p.content, logged
+
+    text = "# One\n\n## Two {#two}\n\nSee [b](b.md) and [c](c.md).\n"
+    first, logged = page(text)
+    assert 'href="../b/"' in first and any("c.md" in m for m in logged), logged
+    assert len(calls) == 1
+    assert page(text) == (first, logged) and len(calls) == 1  # the same page: kept, its warning logged again
+    assert page(text.replace("Two", "Three"))[0] != first and len(calls) == 2  # edited
+    assert page(text, name="b.md")[0] == first.replace('href="../b/"', 'href="./"') and len(calls) == 3  # elsewhere
+    assert not page(text, listing=("a.md", "b.md", "c.md"))[1] and len(calls) == 4  # c.md now exists: no warning
