@@ -1021,3 +1021,39 @@ def test_a_pages_conversion_is_kept_only_for_the_same_markdown_address_and_files
     assert page(text.replace("Two", "Three"))[0] != first and len(calls) == 2  # edited
     assert page(text, name="b.md")[0] == first.replace('href="../b/"', 'href="./"') and len(calls) == 3  # elsewhere
     assert not page(text, listing=("a.md", "b.md", "c.md"))[1] and len(calls) == 4  # c.md now exists: no warning
+
+
+_PROBE = """import sys, os, json, random
+print(json.dumps({"argv": [os.path.basename(sys.argv[0]), len(sys.argv)], "orig_argv": sys.orig_argv[1:3],
+  "path": sys.path, "cwd": os.getcwd(), "env": {k: v for k, v in os.environ.items() if k != "IPYTHONDIR"},
+  "name": __name__, "globals": sorted(globals()), "modules": sorted(sys.modules), "flags": str(sys.flags),
+  "own_session": os.getsid(0) == os.getpid() == os.getpgid(0), "random": random.random()}))"""
+
+
+def test_a_kernel_forked_from_the_template_is_what_python_m_ipykernel_launcher_starts(tmp_path, monkeypatch):
+    """hooks/nb_kernels.py: a kernel forked from the template that imported ipykernel has the
+    same argv, sys.path, working folder, environment, globals, modules and flags as one started
+    the ordinary way, in a session of its own, a process of its own (another random state),
+    and the template is what the build uses (DEZERO_KERNEL_TEMPLATE=off: the ordinary way)."""
+    import nb_kernels
+
+    started = []
+    real = nb_kernels.start
+    monkeypatch.setattr(nb_kernels, "start", lambda *a: started.append(real(*a)) or started[-1])
+
+    def probe():
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_PROBE)])
+        return json.loads(_run(nb, tmp_path).cells[0].outputs[0].text)
+
+    monkeypatch.delenv(nb_kernels.SETTING, raising=False)
+    forked, again = probe(), probe()
+    assert len(started) == 2 and all(isinstance(f, nb_kernels.Forked) for f in started), started
+    monkeypatch.setenv(nb_kernels.SETTING, "off")
+    ordinary = probe()
+    assert started[-1] is None  # started the ordinary way
+    ordinary["env"].pop(nb_kernels.SETTING)
+    for name in ordinary:
+        if name != "random":
+            assert forked[name] == ordinary[name], name
+    assert forked["own_session"] and forked["argv"][0] == "ipykernel_launcher.py"
+    assert forked["random"] != again["random"]
