@@ -141,6 +141,12 @@ async def execute_notebook(
     return nb
 
 
+def prepare_kernels(root: Path | str, workdir: Path | str) -> None:
+    """Start the process kernels are forked from (`nb_kernels`) now, for kernels started later
+    in `root` by `execute_notebook`; it imports what they need meanwhile."""
+    nb_kernels.prepare(kernel_env(root), root)
+
+
 def parallelism() -> int:
     return max(2, min(8, 2 * (os.cpu_count() or 1)))
 

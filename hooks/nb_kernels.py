@@ -129,21 +129,38 @@ class Template:
                 self.process.kill()
 
 
+def _template(env: dict[str, str], cwd: str) -> tuple[tuple, Template]:
+    """The running template for kernels with `env` in `cwd` (started if there is none); with _lock."""
+    key = (cwd, _startup_env(env))
+    template = _templates.get(key)
+    if template is None or template.process.poll() is not None:
+        if not _templates:
+            atexit.register(close_all)
+        template = _templates[key] = Template(env, cwd)
+    return key, template
+
+
+def _kernel_env(env: dict[str, str] | None) -> dict[str, str]:
+    env = dict(os.environ if env is None else env)
+    env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it (ipykernel reads it)
+    return env
+
+
+def prepare(env: dict[str, str] | None, cwd: str | os.PathLike) -> None:
+    """Start the template for kernels with `env` in `cwd` now (it imports while the caller works)."""
+    if enabled():
+        with _lock:
+            _template(_kernel_env(env), str(cwd))
+
+
 def start(cmd: list[str], env: dict[str, str] | None, cwd: str | os.PathLike | None) -> Forked | None:
     """Start `cmd` (a kernel: `python -m ipykernel_launcher ...`) as a fork of the template for
     its environment and folder; None if it is not a kernel this can start."""
     if not enabled() or cmd[:3] != [sys.executable, "-m", MODULE]:
         return None
-    env = dict(os.environ if env is None else env)
-    env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it (ipykernel reads it)
-    cwd = str(cwd or os.getcwd())
-    key = (cwd, _startup_env(env))
+    env, cwd = _kernel_env(env), str(cwd or os.getcwd())
     with _lock:
-        template = _templates.get(key)
-        if template is None or template.process.poll() is not None:
-            if not _templates:
-                atexit.register(close_all)
-            template = _templates[key] = Template(env, cwd)
+        key, template = _template(env, cwd)
         try:
             return template.start(cmd[3:], env, cwd)
         except (OSError, RuntimeError, ValueError):
