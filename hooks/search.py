@@ -360,11 +360,22 @@ def split_index(index: dict, default: str, others: list[str]) -> dict[str, dict]
     return result
 
 
+def _forget_repeated_entries(config) -> None:
+    """`mkdocs serve --dirty`: Material keeps its last index for the next build, which the i18n
+    plugin stacks again with each language's build: without this, a whole copy more per rebuild
+    (and its quadratic duplicate search), rebuilds ever slower. Each page's newest entries stay."""
+    index = getattr(config.plugins.get("material/search"), "search_index", None)
+    entries = getattr(index, "entries", None)
+    if isinstance(entries, list):
+        entries[:] = newest_entries(entries)
+
+
 @event_priority(-200)  # after the i18n plugin has written the stacked index (priority -100)
 def on_post_build(config) -> None:
     i18n = _i18n(config)
     if i18n is None or i18n.building:  # an inner, per-language build: the index is not final yet
         return
+    _forget_repeated_entries(config)
     site = Path(config["site_dir"])
     path = site / "search" / "search_index.json"
     if not path.exists():

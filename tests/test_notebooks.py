@@ -528,17 +528,28 @@ from mkdocs.config import load_config
 
 site, chapter = Path(os.environ["SITE"]), Path("docs/step03.ko.md")
 
+kept, indexes, started = [], [], []
+
 def dirty_build():
     config = load_config("mkdocs.yml", site_dir=str(site))
-    config.plugins.on_startup(command="serve", dirty=True)
+    if not started:  # as mkdocs serve: once; the search plugin (with on_startup) lives on
+        config.plugins.on_startup(command="serve", dirty=True)
+        started.append(True)
     build(config, dirty=True)
+    kept.append(len(config.plugins["material/search"].search_index.entries))
+    indexes.append([[d["location"] for d in json.loads((site / f).read_text("utf8"))["docs"]]
+                    for f in ("search/search_index.json", "en/search/search_index.json")])
     return {str(p.relative_to(site)): p.stat().st_mtime_ns for p in site.rglob("notebooks/**/*") if p.is_file()}
 
 before = dirty_build()
 text = chapter.read_text("utf8")
 chapter.write_text(text.replace("\n\n", " dirtyeditmarker\n\n", 2), "utf8")
 after = dirty_build()
-print(json.dumps({"rewritten": sorted(k for k in after if after[k] != before.get(k)), "all": sorted(after)}))
+for n in range(2):  # two more edits of the same chapter (the page and download show the last)
+    chapter.write_text(text.replace("\n\n", f" dirtyedit{n}\n\n", 2), "utf8")
+    dirty_build()
+print(json.dumps({"rewritten": sorted(k for k in after if after[k] != before.get(k)), "all": sorted(after),
+                  "kept": kept, "indexes": indexes}))
 """
 
 
@@ -579,8 +590,15 @@ def test_mkdocs_serve_dirty_rebuilds_only_the_edited_chapters_notebook(tmp_path)
         f"{'' if lang == 'ko' else 'en/'}notebooks/{name}"
         for stem in ("step03", "step04", "step05") for lang in ("ko", "en")
         for name in (f"{stem}.{lang}.ipynb", f"{stem}/index.html")), result["all"]
-    assert "dirtyeditmarker" in (site / "notebooks" / "step03" / "index.html").read_text("utf8")
-    assert "dirtyeditmarker" in (site / "notebooks" / "step03.ko.ipynb").read_text("utf8")
+    # the search index: each section once after every rebuild, as after the first build (it
+    # used to grow by a whole copy per rebuild, and rebuilds with it)
+    assert len(set(result["kept"])) == 1, result["kept"]
+    first = result["indexes"][0]
+    for index in result["indexes"]:
+        assert [sorted(i) for i in index] == [sorted(i) for i in first]
+        assert all(len(i) == len(set(i)) for i in index)
+    assert "dirtyedit1" in (site / "notebooks" / "step03" / "index.html").read_text("utf8")  # the last edit
+    assert "dirtyedit1" in (site / "notebooks" / "step03.ko.ipynb").read_text("utf8")
     for nb in ("notebooks/step05.ko.ipynb", "en/notebooks/step05.en.ipynb"):  # step 5 draws figures
         assert "data:image/svg+xml" in (site / nb).read_text("utf8"), nb
     assert "data:image/svg+xml" in (site / "notebooks" / "step03.ko.ipynb").read_text("utf8")
