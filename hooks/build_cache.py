@@ -14,13 +14,24 @@ it after every save in the same process; most of what they compute is the same e
   (`__codelineno-<count>-<line>`, `__span-<count>-<line>`): the HTML is kept with a placeholder
   there, filled in for each use, so the same block at another position (the chapter's other
   language, its notebook page) is not highlighted again.
+- Material's search index reads each page's finished HTML with an HTML parser, for every page of
+  every rebuild. The entries a page gives are a function of what the parser reads (the page's
+  HTML, table of contents, address, title and front matter, and the index's settings): kept by
+  all of those, a page whose HTML did not change gives a copy of its last entries.
+- MkDocs converts every page's Markdown on every rebuild of `mkdocs serve`. The conversion is a
+  function of the Markdown (after the hooks' `on_page_markdown`), the page's address, the site's
+  files and their addresses, and the Markdown settings: kept by all of those, an unchanged page
+  gets its last HTML, table of contents and anchors, and the messages the conversion logged
+  (a broken link) are logged again.
 
 Nothing here changes what is built (`DEZERO_BUILD_CACHE=off` builds without the caches, to
 compare); `tests/test_site_build.py` checks the highlighting cache against Pygments itself.
 """
 from __future__ import annotations
 
+import copy
 import inspect
+import logging
 import os
 from collections import OrderedDict
 
@@ -28,6 +39,8 @@ from jinja2 import BytecodeCache
 
 DISABLE_ENV = "DEZERO_BUILD_CACHE"  # "off": no cache (to compare builds)
 _HIGHLIGHTS = 20000  # blocks kept; the book has about 1,200 per build
+_SEARCH_PAGES = 400  # pages' search entries kept; the book has 44 pages per build
+_PAGES = 400  # converted pages kept
 
 
 def enabled() -> bool:
@@ -110,11 +123,125 @@ def cached_highlight(original):
     return highlight
 
 
+_search_entries: OrderedDict = OrderedDict()
+
+
+def _toc(items) -> tuple:
+    return tuple((i.id, i.url, i.title, i.level, _toc(i.children)) for i in items)
+
+
+def search_key(index, page) -> tuple:
+    """Everything Material's `SearchIndex.add_entry_from_context` reads of `page` and the index."""
+    return (_freeze(getattr(index, "config", None)), page.url, str(page.title), _freeze(page.meta),
+            _toc(page.toc), page.content)
+
+
+def cached_search_entries(original):
+    """Material's `SearchIndex.add_entry_from_context`, remembering the entries of each page."""
+
+    def add_entry_from_context(self, page):
+        if not enabled() or not isinstance(getattr(self, "entries", None), list):
+            return original(self, page)
+        key = search_key(self, page)
+        if key in _search_entries:
+            _search_entries.move_to_end(key)
+            self.entries.extend(copy.deepcopy(_search_entries[key]))
+            return None
+        before = len(self.entries)
+        original(self, page)
+        _search_entries[key] = copy.deepcopy(self.entries[before:])
+        if len(_search_entries) > _SEARCH_PAGES:
+            _search_entries.popitem(last=False)
+        return None
+
+    add_entry_from_context.dezero_cached = True
+    add_entry_from_context.__wrapped__ = original
+    return add_entry_from_context
+
+
+_rendered: OrderedDict = OrderedDict()
+_files_keys: dict = {}
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.NOTSET)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if all(r is not record for r in self.records):
+            self.records.append(record)
+
+
+def _files_key(files) -> tuple:
+    """The site's files and their addresses (what links on a page resolve against)."""
+    listing = tuple((f.src_uri, f.dest_uri, f.url, str(f.inclusion)) for f in files)
+    return _files_keys.setdefault(listing, listing)  # one object per listing: cheap to compare again
+
+
+def render_key(page, config, files) -> tuple:
+    """Everything MkDocs' `Page.render` reads."""
+    settings = {k: config.get(k) for k in ("markdown_extensions", "mdx_configs", "use_directory_urls",
+                                            "validation", "docs_dir", "site_url")}
+    return (page.markdown, page.file.src_uri, page.file.dest_uri, page.file.url, str(page.file.inclusion),
+            _freeze(settings), _files_key(files), logging.getLogger("mkdocs.structure.pages").getEffectiveLevel())
+
+
+def cached_render(original):
+    """MkDocs' `Page.render`, remembering its results for each page and input."""
+
+    def render(self, config, files):
+        if not enabled() or self.markdown is None:
+            return original(self, config, files)
+        key = render_key(self, config, files)
+        kept = _rendered.get(key)
+        if kept is None:
+            recorder = _Recorder()
+            loggers = [logging.getLogger(), logging.getLogger("mkdocs")]
+            for logger in loggers:
+                logger.addHandler(recorder)
+            try:
+                original(self, config, files)
+            finally:
+                for logger in loggers:
+                    logger.removeHandler(recorder)
+            links = getattr(self, "links_to_anchors", None)
+            kept = _rendered[key] = (
+                self.content, copy.deepcopy(self.toc), self._title_from_render, set(self.present_anchor_ids or ()),
+                None if links is None else {f.src_uri: dict(v) for f, v in links.items()}, recorder.records)
+            if len(_rendered) > _PAGES:
+                _rendered.popitem(last=False)
+            return None
+        _rendered.move_to_end(key)
+        content, toc, title, anchors, links, records = kept
+        self.content, self.toc, self._title_from_render = content, copy.deepcopy(toc), title
+        self.present_anchor_ids = set(anchors)
+        if links is not None:
+            self.links_to_anchors = {files.get_file_from_path(uri): dict(v) for uri, v in links.items()}
+        for record in records:  # what the conversion logged, logged again (a broken link, ...)
+            logging.getLogger(record.name).handle(record)
+        return None
+
+    render.dezero_cached = True
+    render.__wrapped__ = original
+    return render
+
+
 def on_startup(command, dirty):
     from pymdownx.highlight import Highlight
 
     if not getattr(Highlight.highlight, "dezero_cached", False):
         Highlight.highlight = cached_highlight(Highlight.highlight)
+    from mkdocs.structure.pages import Page
+
+    if not getattr(Page.render, "dezero_cached", False):
+        Page.render = cached_render(Page.render)
+    try:
+        from material.plugins.search.plugin import SearchIndex
+    except ImportError:  # another theme
+        return
+    if not getattr(SearchIndex.add_entry_from_context, "dezero_cached", False):
+        SearchIndex.add_entry_from_context = cached_search_entries(SearchIndex.add_entry_from_context)
 
 
 def on_config(config):

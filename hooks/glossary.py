@@ -75,6 +75,24 @@ def _code_cut(text: str) -> int:
     return cuts[0] if cuts else max(1, len(text) - 10)
 
 
+_WHOLE = re.compile(r"(<(pre|svg|math)\b[^>]*>.*?</\2>)", re.S)
+
+
+def _tags_outside_pre(content: str):
+    """`_TAG.split(content)`, except that each code listing, figure or formula, which never holds a
+    number to wrap and opens and closes what it holds, comes whole (a listing is thousands of
+    tags). An element holding another of its kind (`<svg>` in `<svg>`) is split as usual."""
+    pieces = _WHOLE.split(content)
+    for n in range(0, len(pieces), 3):
+        yield from _TAG.split(pieces[n])
+        if n + 1 < len(pieces):
+            block, name = pieces[n + 1], pieces[n + 2]
+            if block.count(f"<{name}") == 1:
+                yield block
+            else:
+                yield from _TAG.split(block)
+
+
 def keep_together(content: str) -> str:
     """Wrap inline math or code with the particle or punctuation after it, and numbers, in nobr spans."""
     out, pos = [], 0
@@ -95,8 +113,10 @@ def keep_together(content: str) -> str:
     content = "".join(out)
 
     parts, skip = [], 0
-    for part in _TAG.split(content):
-        if part.startswith("<"):
+    for part in _tags_outside_pre(content):
+        if part.startswith(("<pre", "<svg", "<math")) and part.endswith(("</pre>", "</svg>", "</math>")):  # whole
+            parts.append(part)
+        elif part.startswith("<"):
             name = _TAG_NAME.match(part)
             if name and name.group(1).lower() in _TEXT_SKIP and not part.endswith("/>"):
                 skip += -1 if part.startswith("</") else 1

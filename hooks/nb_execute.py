@@ -5,6 +5,9 @@
 - It starts in the repository root, which is also on its `PYTHONPATH` (as `pip install -e .`
   would), so `from dezero import ...` is the in-repo package. It reads no IPython profile of the
   machine (`IPYTHONDIR` is a fresh folder) and writes no history.
+- Each kernel is a process of its own, forked from a template process that has already imported
+  ipykernel (`nb_kernels`): what `python -m ipykernel_launcher` would be, without paying for its
+  imports again for every notebook (`DEZERO_KERNEL_TEMPLATE=off` starts them the ordinary way).
 - Several notebooks run at once, in a thread of their own, as soon as they are known.
 - A content-addressed cache keeps the outputs of each run, keyed by everything they depend on:
   the code cells, the kernel's options, the source of `dezero`, the interpreter, NumPy and
@@ -22,6 +25,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import io
 import json
@@ -37,6 +41,7 @@ from pathlib import Path
 
 import nbformat
 
+import nb_kernels  # hooks/ is on sys.path while MkDocs loads the hooks (not later, in a thread)
 
 CACHE_ENV = "DEZERO_NOTEBOOK_CACHE"
 _CACHE_ENTRIES = 400  # the oldest entries beyond this many are removed
@@ -53,6 +58,27 @@ def kernel_env(root: Path | str) -> dict[str, str]:
 def kernel_argv() -> list[str]:
     """The command that starts a kernel: the build's own interpreter."""
     return [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+def _kernel_manager(**options):
+    """An `AsyncKernelManager` whose kernels are forks of a template process that has imported
+    what a kernel imports (`nb_kernels`); one fresh process per notebook all the same."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class TemplateKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            provisioner = self.provisioner
+            forked = nb_kernels.start(kernel_cmd, kw.get("env"), kw.get("cwd"))
+            if forked is None or type(provisioner).__name__ != "LocalProvisioner":
+                if forked is not None:  # pragma: no cover - another provisioner: not ours to start
+                    forked.kill()
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            # what LocalProvisioner.launch_kernel records of the process it starts
+            provisioner.process, provisioner.pid, provisioner.pgid = forked, forked.pid, forked.pid
+            provisioner.cwd = kw.get("cwd", os.getcwd())
+            self._reconcile_connection_info(provisioner.connection_info)
+
+    return TemplateKernelManager(**options)
 
 
 def _kernel_specs():
@@ -81,16 +107,15 @@ async def execute_notebook(
     With `allow_errors=False` an error stops the run (nbclient's `CellExecutionError`) unless
     its cell is tagged `raises-exception`, as in Jupyter.
     """
-    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
     options = {"kernel_name": "python3", "kernel_spec_manager": _kernel_specs()}
     if os.name == "posix":
         # IPC sockets: nothing listens on the network (and ipykernel does not warn about it)
         sockets = Path(tempfile.mkdtemp(prefix="k", dir=workdir))
-        km = AsyncKernelManager(transport="ipc", ip=str(sockets / "kernel"), **options)
+        km = _kernel_manager(transport="ipc", ip=str(sockets / "kernel"), **options)
     else:
-        km = AsyncKernelManager(**options)
+        km = _kernel_manager(**options)
     client = NotebookClient(
         nb,
         km=km,
@@ -114,6 +139,12 @@ async def execute_notebook(
             await km.shutdown_kernel(now=True)
         km.context.destroy(linger=0)
     return nb
+
+
+def prepare_kernels(root: Path | str, workdir: Path | str) -> None:
+    """Start the process kernels are forked from (`nb_kernels`) now, for kernels started later
+    in `root` by `execute_notebook`; it imports what they need meanwhile."""
+    nb_kernels.prepare(kernel_env(root), root)
 
 
 def parallelism() -> int:
@@ -198,6 +229,7 @@ def comments(source: str) -> tuple[str, list[str]] | None:
     return "\n".join(lines), found[::-1]
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of its text; the build asks several times per cell
 def shared_code(source: str) -> str:
     """What the key reads of a cell: the code without its comments' text, unless the code might
     read its own source (then all of it)."""

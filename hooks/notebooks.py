@@ -107,20 +107,20 @@ def _derive(path: Path, lang: str, stem: str, config) -> nbformat.NotebookNode:
 
 
 def _start_runs(config, languages: list[str]) -> None:
-    """Start running the notebooks of `languages` that are not running yet (by content)."""
+    """Start running the notebooks of `languages` that are not running yet (by content), one
+    language after the other: the first language's runs start before the next is derived."""
     root = _root(config)
-    wanted, keys = {}, {}
-    for path in sorted(Path(config.docs_dir).glob("*.md")):
-        m = CHAPTER.match(path.name)
-        if m and m.group("lang") in languages:
-            nb = _derive(path, m.group("lang"), m.group("stem"), config)
-            key = nb_execute.cache_key(nb, _state["fingerprint"], KERNEL_ARGS)
-            if key not in _state["runs"] and key not in wanted:
-                wanted[key] = nbformat.from_dict(nb)  # a copy: the run fills in outputs
-                keys[key] = key
-    _state["runs"].update(
-        execute_in_background(wanted, root, _workdir(), keys=keys, extra_arguments=KERNEL_ARGS)
-    )
+    chapters = [(p, CHAPTER.match(p.name)) for p in sorted(Path(config.docs_dir).glob("*.md"))]
+    for lang in languages:
+        wanted = {}
+        for path, m in chapters:
+            if m and m.group("lang") == lang:
+                nb = _derive(path, lang, m.group("stem"), config)
+                key = nb_execute.cache_key(nb, _state["fingerprint"], KERNEL_ARGS)
+                if key not in _state["runs"] and key not in wanted:
+                    wanted[key] = nbformat.from_dict(nb)  # a copy: the run fills in outputs
+        _state["runs"].update(execute_in_background(
+            wanted, root, _workdir(), keys={k: k for k in wanted}, extra_arguments=KERNEL_ARGS))
 
 
 def on_startup(command, dirty):
@@ -151,6 +151,7 @@ def on_pre_build(config):
     if _state["fingerprint"] is not None and i18n is not None and _language(config) != _default_language(config):
         return
     _state["fingerprint"] = nb_execute.environment_fingerprint(_root(config))
+    nb_execute.prepare_kernels(_root(config), _workdir())  # the kernels' template imports meanwhile
     languages = [_language(config)] + [l for l in getattr(_i18n(config), "build_languages", []) or []]
     _start_runs(config, list(dict.fromkeys(languages)))
 

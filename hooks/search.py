@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -265,11 +266,16 @@ def split_word(word: str) -> list[str]:
     One ending, or the plural and one ending: `되풀이하는` -> [`되풀이`, `하는`]. A heuristic, not
     a morphological analysis: `텐서플로` -> [`텐서플`, `로`]; the `infix` field keeps `텐서플로`.
     """
+    return list(_split_word(word))
+
+
+@lru_cache(maxsize=65536)  # a pure function of the word; the index repeats its words many times
+def _split_word(word: str) -> tuple[str, ...]:
     ending = next((e for e in ENDINGS if word.endswith(e) and len(word) - len(e) >= MIN_STEM), "")
     stem, tail = word[: len(word) - len(ending)], [ending] if ending else []
     if ending != PLURAL and stem.endswith(PLURAL) and len(stem) - len(PLURAL) >= MIN_STEM:
         stem, tail = stem[: -len(PLURAL)], [PLURAL, *tail]
-    return [stem, *tail]
+    return (stem, *tail)
 
 
 def segment(text: str) -> str:
@@ -300,10 +306,32 @@ def infixes(text: str) -> str:
 # --- the index ----------------------------------------------------------------------------------
 
 
+def newest_entries(docs: list[dict]) -> list[dict]:
+    """Each page's entries once: from the last run of consecutive entries of that page.
+
+    A build adds a page's entries together; under `mkdocs serve --dirty` the stacked index also
+    carries the entries of earlier builds (the i18n plugin keeps stacking them, Material keeps the
+    last index), so without this the index grew by a whole copy with every rebuild."""
+    runs: dict[str, list[dict]] = {}
+    previous = None
+    for doc in docs:
+        page = doc["location"].split("#", 1)[0]
+        if page != previous:
+            runs[page] = []  # a new run of this page's entries replaces an earlier one
+            previous = page
+        runs[page].append(doc)
+    return [doc for entries in runs.values() for doc in entries]
+
+
+def is_split(index: dict) -> bool:
+    """Whether `index` is already one this hook wrote (the default language's)."""
+    return HEADING_FIELD in index.get("config", {}).get("fields", {})
+
+
 def split_index(index: dict, default: str, others: list[str]) -> dict[str, dict]:
     """Split a stacked i18n index into one index per language, locations re-rooted."""
     by_lang: dict[str, list[dict]] = {lang: [] for lang in [default, *others]}
-    for doc in index["docs"]:
+    for doc in newest_entries(index["docs"]):
         lang = next((o for o in others if doc["location"].startswith(f"{o}/")), default)
         doc = dict(doc)
         if lang != default:
@@ -332,18 +360,32 @@ def split_index(index: dict, default: str, others: list[str]) -> dict[str, dict]
     return result
 
 
+def _forget_repeated_entries(config) -> None:
+    """`mkdocs serve --dirty`: Material keeps its last index for the next build, which the i18n
+    plugin stacks again with each language's build: without this, a whole copy more per rebuild
+    (and its quadratic duplicate search), rebuilds ever slower. Each page's newest entries stay."""
+    index = getattr(config.plugins.get("material/search"), "search_index", None)
+    entries = getattr(index, "entries", None)
+    if isinstance(entries, list):
+        entries[:] = newest_entries(entries)
+
+
 @event_priority(-200)  # after the i18n plugin has written the stacked index (priority -100)
 def on_post_build(config) -> None:
     i18n = _i18n(config)
     if i18n is None or i18n.building:  # an inner, per-language build: the index is not final yet
         return
+    _forget_repeated_entries(config)
     site = Path(config["site_dir"])
     path = site / "search" / "search_index.json"
     if not path.exists():
         return
     default = i18n.default_language
     others = [lang for lang in i18n.build_languages if lang != default]
-    for lang, data in split_index(json.loads(path.read_text("utf8")), default, others).items():
+    index = json.loads(path.read_text("utf8"))
+    if is_split(index):  # nobody wrote a new stacked index since this hook split the last one
+        return
+    for lang, data in split_index(index, default, others).items():
         target = path if lang == default else site / lang / "search" / "search_index.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), "utf8")

@@ -295,10 +295,10 @@ class Link:
     url: str
 
 
-def links_and_ids(html: str) -> tuple[list[tuple[str, str]], set[str]]:
-    """Every (tag, href/src) and every id/name of a page."""
+def links_and_ids(html: str | Element) -> tuple[list[tuple[str, str]], set[str]]:
+    """Every (tag, href/src) and every id/name of a page (its HTML, or its parsed tree)."""
     links, ids = [], set()
-    for el in parse_html(html).iter():
+    for el in (parse_html(html) if isinstance(html, str) else html).iter():
         for name, value in el.attrs.items():
             if name in _URL_ATTRS and value:
                 links.append((el.tag, value))

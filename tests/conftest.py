@@ -1,4 +1,4 @@
-"""Shared fixtures: the site, built once per test session.
+"""Shared fixtures: the site, built once per run (once for all pytest-xdist workers too).
 
 A build that fails is reported once, by `tests/test_site_build.py` (named file:line and fault);
 every other test that needs the built site is then skipped with a reason pointing there, instead
@@ -117,9 +117,11 @@ def site_url(built_site):
 
 
 @pytest.fixture(scope="session")
-def chromium_net_log(tmp_path_factory) -> Path:
-    """Where the session's Chromium logs its network events (read by test_site_build)."""
-    return tmp_path_factory.mktemp("chromium") / "net-log.json"
+def chromium_net_log(pytestconfig) -> Path:
+    """Where the session's Chromium logs its network events (read by test_site_build): in the
+    run's folder, next to the logs of the other workers' browsers (`chromium-net-log-*.json`)."""
+    worker = getattr(pytestconfig, "workerinput", {}).get("workerid", "main")
+    return _build_folder(pytestconfig) / f"chromium-net-log-{worker}.json"
 
 
 @pytest.fixture(scope="session")
@@ -148,7 +150,7 @@ def _uses_the_site(item) -> bool:
 def pytest_collection_modifyitems(session, config, items):
     """Whenever a test needs the built site, the build test runs too, so that a failed build is
     reported as one failure rather than only as skips. The build starts now, in the background,
-    and the files whose tests need no site run first (each file's tests together, in order)."""
+    and the files whose tests need no site run first."""
     if not any(_uses_the_site(item) for item in items):
         return
     if not any(item.path == BUILD_TEST_FILE and item.name == BUILD_TEST for item in items):
@@ -163,8 +165,10 @@ def pytest_collection_modifyitems(session, config, items):
     if config.option.collectonly:
         return
     _start_build(config)
+    # stable: each file's tests keep their order. test_site_build.py goes last: its browser test
+    # reads the net log of every page the run's browsers have opened by then
     site_files = {item.path for item in items if _uses_the_site(item)}
-    items.sort(key=lambda item: item.path in site_files)  # stable: the order within each group stays
+    items.sort(key=lambda item: (item.path in site_files, item.path == BUILD_TEST_FILE))
 
 
 def pytest_sessionfinish(session, exitstatus):

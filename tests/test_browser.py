@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -112,12 +113,13 @@ def test_both_languages_are_built(pages):
         assert lang_root(lang).lstrip("/") in pages, f"no home page for {lang}"
 
 
-def test_every_internal_link_and_anchor_resolves(site):
+def test_every_internal_link_and_anchor_resolves(site, pages):
     ids: dict[Path, set[str]] = {}
     links = []
     for file in sorted(site.rglob("*.html")):
         page = file.relative_to(site).as_posix()
-        found, ids[file] = links_and_ids(file.read_text("utf8"))
+        tree = pages.get(path_of(site, file)) if file.name == "index.html" else None  # parsed already
+        found, ids[file] = links_and_ids(tree or file.read_text("utf8"))
         links += [(page, tag, url) for tag, url in found]
     assert links
 
@@ -282,14 +284,47 @@ def test_korean_words_are_split_from_their_particles():
 # --- in the browser -----------------------------------------------------------------------------
 
 
+SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def settle(page, pending, timeout: float = 10.0) -> None:
+    """Wait until every request in `pending` (kept by the page's listeners) has ended."""
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        page.wait_for_timeout(10)
+    assert not pending, f"requests still unfinished after {timeout} s: {[r.url for r in pending]}"
+
+
+def page_kind(path: str) -> str:
+    """What a page is, whatever its language: "home", "chapter", "notebook", or its own path
+    (the glossary, and any page of a kind not listed here)."""
+    bare = counterpart(path, LANGUAGES[0])
+    if bare == "":
+        return "home"
+    if re.fullmatch(r"step\d\d/", bare):
+        return "chapter"
+    if re.fullmatch(r"notebooks/step\d\d/", bare):
+        return "notebook"
+    return bare
+
+
 def test_every_page_is_offline_and_free_of_errors(site, site_url, chromium):
-    """Every page of both languages: no request leaves 127.0.0.1, no error in the console."""
+    """Every page of both languages: no request leaves 127.0.0.1, no error in the console. On the
+    first page of each kind (home, chapter, notebook, glossary) in each language, search is used
+    too: its worker fetches that language's index and lunr's languages and builds the index,
+    which is the same for every page of the language."""
     host = urlsplit(site_url).netloc
     problems: list[str] = []
     current = [""]
+    leaving = [False]  # this test is opening the next page
 
     def note(kind: str, detail) -> None:
         problems.append(f"/{current[0]}: {kind}: {detail}")
+
+    def failed(r) -> None:
+        if r.failure == "net::ERR_ABORTED" and leaving[0]:
+            return  # cut off because the test went on to the next page (the favicon, say)
+        note("request failed", f"{r.url} {r.failure}")
 
     context = chromium.new_context()
 
@@ -300,25 +335,34 @@ def test_every_page_is_offline_and_free_of_errors(site, site_url, chromium):
             return r.abort()
         return r.continue_()
 
-    context.route(lambda url: not url.startswith(site_url), route)  # local requests go straight
+    # a pattern the browser matches itself: local requests go straight, without a stop in Python
+    context.route(re.compile("^(?!" + re.escape(site_url) + ")"), route)
     page = context.new_page()
     page.on("request", lambda r: urlsplit(r.url).netloc not in ("", host)
             and urlsplit(r.url).scheme in ("http", "https") and note("request to another host", r.url))
     page.on("console", lambda m: m.type == "error" and note("console error", f"{m.text} {m.location.get('url', '')}"))
     page.on("pageerror", lambda e: note("page error", e))
     page.on("response", lambda r: r.status >= 400 and note(f"HTTP {r.status}", r.url))
-    page.on("requestfailed", lambda r: note("request failed", f"{r.url} {r.failure}"))
+    page.on("requestfailed", failed)
     paths = page_paths(site)
+    searched: dict[tuple[str, str], str] = {}
     try:
         for path in paths:
-            current[0] = path
+            page.evaluate("0")  # the events of the page so far are in before it is left
+            current[0], leaving[0] = path, True
             page.goto(site_url + path)
-            if page.locator("input.md-search__input").count():
+            leaving[0] = False
+            kind = (language_of(path), page_kind(path))
+            if kind not in searched and page.locator("input.md-search__input").count():
                 page.locator("input.md-search__input").focus()  # the index loads when search is used
                 wait_for_search(page)  # the worker has fetched the index and lunr's languages
+                searched[kind] = path
+        page.wait_for_load_state("networkidle")  # the last page's requests, to their end
     finally:
         context.close()
     assert len(paths) >= 4
+    assert {kind for _, kind in searched} >= {"home", "chapter", "notebook"}, searched
+    assert {lang for lang, _ in searched} == set(LANGUAGES), searched
     assert not problems, "\n".join(dict.fromkeys(problems))
 
 
@@ -426,17 +470,40 @@ def test_search_results_show_prose_with_clean_titles_and_highlighting_links(
         context.close()
 
 
+# Runs before the page's own scripts: records Material's request for the search index (`open`)
+# and whether it was really sent (`send` reached the browser's own XMLHttpRequest).
+WATCH_INDEX_REQUEST = """(() => {
+  const X = XMLHttpRequest.prototype, open = X.open, send = X.send
+  window.dzIndexRequest = {opened: false, sent: false}
+  const isIndex = url => /\\/search\\/search_index\\.json$/.test(new URL(url, location.href).pathname)
+  X.open = function (method, url) {
+    this.dzWatched = isIndex(url)
+    if (this.dzWatched) window.dzIndexRequest.opened = true
+    return open.apply(this, arguments)
+  }
+  X.send = function () {
+    if (this.dzWatched) window.dzIndexRequest.sent = true
+    return send.apply(this, arguments)
+  }
+})()"""
+
+
 def test_the_search_index_is_fetched_only_when_search_is_used(site, site_url, chromium):
     chapter = first_chapter(site, "step04", "step05", "step01")
     context = chromium.new_context()
     try:
         for lang in LANGUAGES:
             page = context.new_page()
+            page.add_init_script(WATCH_INDEX_REQUEST)
             fetched: list[str] = []
             page.on("request", lambda r: "search_index" in r.url and fetched.append(r.url))
-            page.goto(site_url + chapter_path(lang, chapter).lstrip("/"), wait_until="networkidle")
-            page.wait_for_timeout(500)
-            assert not fetched, f"{lang}: the index was fetched before search was used: {fetched}"
+            page.goto(site_url + chapter_path(lang, chapter).lstrip("/"))
+            # Material asks for the index as the page opens: once it has, and a task later, the
+            # request would be out if nothing held it back (sent from the page, seen by the browser)
+            page.wait_for_function("window.dzIndexRequest.opened", timeout=10_000)
+            sent = page.evaluate("new Promise(done => setTimeout(() => done(window.dzIndexRequest.sent), 0))")
+            page.evaluate(SETTLE)
+            assert not sent and not fetched, f"{lang}: the index was fetched before search was used: {fetched}"
             page.locator("input.md-search__input").focus()
             wait_for_search(page)
             assert fetched == [urljoin(site_url, lang_root(lang).lstrip("/") + "search/search_index.json")], fetched
@@ -529,12 +596,14 @@ def test_screenshots(site, site_url, chromium, scheme):
                 expected = "slate" if scheme == "dark" else "default"
                 assert page.evaluate("document.body.dataset.mdColorScheme") == expected
                 name = f"{chapter}-{lang}-{scheme}"
-                page.screenshot(path=SHOTS / f"{name}-top.png")
+                page.screenshot(path=SHOTS / f"{name}-top.png", animations="disabled")
                 equations = page.locator("article .math-display")
                 if equations.count():  # the middle display equation, in the middle of the screen
                     equations.nth(equations.count() // 2).evaluate("e => e.scrollIntoView({block: 'center'})")
-                    page.wait_for_timeout(500)  # the header swaps site name for page title, animated
-                    page.screenshot(path=SHOTS / f"{name}-math.png")
+                    # the header swaps site name for page title on the scroll event, animated: the
+                    # event has run after two frames, and the screenshot ends the transition
+                    page.evaluate(SETTLE)
+                    page.screenshot(path=SHOTS / f"{name}-math.png", animations="disabled")
     finally:
         context.close()
 

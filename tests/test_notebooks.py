@@ -528,38 +528,77 @@ from mkdocs.config import load_config
 
 site, chapter = Path(os.environ["SITE"]), Path("docs/step03.ko.md")
 
+kept, indexes, started = [], [], []
+
 def dirty_build():
     config = load_config("mkdocs.yml", site_dir=str(site))
-    config.plugins.on_startup(command="serve", dirty=True)
+    if not started:  # as mkdocs serve: once; the search plugin (with on_startup) lives on
+        config.plugins.on_startup(command="serve", dirty=True)
+        started.append(True)
     build(config, dirty=True)
+    kept.append(len(config.plugins["material/search"].search_index.entries))
+    indexes.append([[d["location"] for d in json.loads((site / f).read_text("utf8"))["docs"]]
+                    for f in ("search/search_index.json", "en/search/search_index.json")])
     return {str(p.relative_to(site)): p.stat().st_mtime_ns for p in site.rglob("notebooks/**/*") if p.is_file()}
 
 before = dirty_build()
 text = chapter.read_text("utf8")
 chapter.write_text(text.replace("\n\n", " dirtyeditmarker\n\n", 2), "utf8")
 after = dirty_build()
-print(json.dumps({"rewritten": sorted(k for k in after if after[k] != before.get(k)), "all": sorted(after)}))
+for n in range(2):  # two more edits of the same chapter (the page and download show the last)
+    chapter.write_text(text.replace("\n\n", f" dirtyedit{n}\n\n", 2), "utf8")
+    dirty_build()
+print(json.dumps({"rewritten": sorted(k for k in after if after[k] != before.get(k)), "all": sorted(after),
+                  "kept": kept, "indexes": indexes}))
 """
+
+
+def _small_book(tree: Path, keep: tuple[str, ...]) -> Path:
+    """A copy of the book with only the chapters `keep` (both languages) in its files and nav,
+    for tests that build it several times: every hook runs on it as on the whole book."""
+    import shutil
+
+    chapter = re.compile(r"step\d+")
+    for name in ("docs", "dezero", "hooks", "overrides", "pyproject.toml"):
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, tree / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(ROOT / name, tree / name)
+    for name in os.listdir(tree / "docs"):
+        if chapter.match(name) and name.split(".")[0] not in keep:
+            (tree / "docs" / name).unlink()
+    config = (ROOT / "mkdocs.yml").read_text("utf8")
+    config = re.sub(r"^\s*- (step\d+)\.md\n", lambda m: m.group(0) if m.group(1) in keep else "", config, flags=re.M)
+    assert all(f"- {stem}.md" in config for stem in keep), "mkdocs.yml's nav lists chapters another way"
+    (tree / "mkdocs.yml").write_text(config, "utf8")
+    return tree
 
 
 def test_mkdocs_serve_dirty_rebuilds_only_the_edited_chapters_notebook(tmp_path):
     """`mkdocs serve --dirty`: after a prose edit of step 3 (Korean), of all the notebook pages and
     downloads only step 3's Korean ones are written again, and they carry the edit; the others,
     not rebuilt, keep what a full build gave them (figures included)."""
-    import shutil
-
-    tree = tmp_path / "book"
-    for name in ("docs", "dezero", "hooks", "overrides", "mkdocs.yml", "pyproject.toml"):
-        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy2)(ROOT / name, tree / name)
+    tree = _small_book(tmp_path / "book", keep=("step03", "step04", "step05"))
     site = tmp_path / "site"
     proc = subprocess.run([sys.executable, "-c", _DIRTY_BUILDS], cwd=tree, capture_output=True, text=True,
                           env={**os.environ, "SITE": str(site), "NO_MKDOCS_2_WARNING": "1"}, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["rewritten"] == ["notebooks/step03.ko.ipynb", "notebooks/step03/index.html"], result["rewritten"]
-    assert len(result["all"]) >= 40, result["all"]  # every chapter's notebook page and download, both languages
-    assert "dirtyeditmarker" in (site / "notebooks" / "step03" / "index.html").read_text("utf8")
-    assert "dirtyeditmarker" in (site / "notebooks" / "step03.ko.ipynb").read_text("utf8")
+    # every chapter's notebook page and download, both languages
+    assert sorted(result["all"]) == sorted(
+        f"{'' if lang == 'ko' else 'en/'}notebooks/{name}"
+        for stem in ("step03", "step04", "step05") for lang in ("ko", "en")
+        for name in (f"{stem}.{lang}.ipynb", f"{stem}/index.html")), result["all"]
+    # the search index: each section once after every rebuild, as after the first build (it
+    # used to grow by a whole copy per rebuild, and rebuilds with it)
+    assert len(set(result["kept"])) == 1, result["kept"]
+    first = result["indexes"][0]
+    for index in result["indexes"]:
+        assert [sorted(i) for i in index] == [sorted(i) for i in first]
+        assert all(len(i) == len(set(i)) for i in index)
+    assert "dirtyedit1" in (site / "notebooks" / "step03" / "index.html").read_text("utf8")  # the last edit
+    assert "dirtyedit1" in (site / "notebooks" / "step03.ko.ipynb").read_text("utf8")
     for nb in ("notebooks/step05.ko.ipynb", "en/notebooks/step05.en.ipynb"):  # step 5 draws figures
         assert "data:image/svg+xml" in (site / nb).read_text("utf8"), nb
     assert "data:image/svg+xml" in (site / "notebooks" / "step03.ko.ipynb").read_text("utf8")
@@ -799,9 +838,12 @@ def test_cells_use_the_full_width_on_a_phone(site, site_url, chromium):
     column, as wide as the chapter's listings, and nothing is cut."""
     context = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
     try:
-        page = context.new_page()
-        for path in _notebook_paths()[:2] + _notebook_paths()[-2:]:
-            page.goto(site_url + path)
+        pages = {}
+        for path in _notebook_paths()[:2] + _notebook_paths()[-2:]:  # all four loading at once
+            pages[path] = context.new_page()
+            pages[path].goto(site_url + path, wait_until="commit")
+        for path, page in pages.items():
+            page.wait_for_load_state("load")
             boxes = page.evaluate("""() => {
                 return [...document.querySelectorAll('.nb-prompt')].map(p => {
                     const box = p.parentElement, style = getComputedStyle(box);
@@ -821,22 +863,31 @@ def test_cells_use_the_full_width_on_a_phone(site, site_url, chromium):
         context.close()
 
 
-def _loaded_gzipped(site: Path, site_url: str, chromium, path: str) -> dict[str, int]:
-    """Every file the page at `path` loads (until the network is idle), with its gzipped size."""
-    context = chromium.new_context()
+def _loaded_gzipped(site: Path, site_url: str, chromium, paths: list[str]) -> dict[str, dict[str, int]]:
+    """For each path, every file its page loads (until the network is idle), with its gzipped
+    size. Each page in a browser context of its own (nothing cached from another), all loading
+    at once."""
+    contexts, loaded = [], {}
     try:
-        page = context.new_page()
-        loaded = []
-        page.on("requestfinished", lambda r: loaded.append(r.url))
-        page.goto(site_url + path, wait_until="networkidle")
+        for path in paths:
+            contexts.append(chromium.new_context())
+            page = contexts[-1].new_page()
+            urls = loaded[path] = []
+            page.on("requestfinished", lambda r, urls=urls: urls.append(r.url))
+            page.goto(site_url + path, wait_until="commit")
+        for context in contexts:
+            context.pages[0].wait_for_load_state("networkidle")
     finally:
-        context.close()
-    sizes = {}
-    for url in set(loaded):
-        file = site / urlsplit(url).path.lstrip("/")
-        file = file / "index.html" if file.is_dir() else file
-        sizes[file.relative_to(site).as_posix()] = len(gzip.compress(file.read_bytes(), 6))
-    return sizes
+        for context in contexts:
+            context.close()
+    result = {}
+    for path, urls in loaded.items():
+        sizes = result[path] = {}
+        for url in set(urls):
+            file = site / urlsplit(url).path.lstrip("/")
+            file = file / "index.html" if file.is_dir() else file
+            sizes[file.relative_to(site).as_posix()] = len(gzip.compress(file.read_bytes(), 6))
+    return result
 
 
 def test_a_notebook_page_with_everything_it_loads_is_at_most_140_kib_gzipped(site, site_url, chromium):
@@ -850,9 +901,11 @@ def test_a_notebook_page_with_everything_it_loads_is_at_most_140_kib_gzipped(sit
         if size > heaviest.get(lang, ("", 0))[1]:
             heaviest[lang] = (path, size)
     report = []
-    for path, _ in heaviest.values():
-        sizes = _loaded_gzipped(site, site_url, chromium, path)
-        chapter = _loaded_gzipped(site, site_url, chromium, path.replace("notebooks/", ""))
+    paths = [path for path, _ in heaviest.values()]
+    assert len(paths) == 2, heaviest
+    loads = _loaded_gzipped(site, site_url, chromium, paths + [p.replace("notebooks/", "") for p in paths])
+    for path in paths:
+        sizes, chapter = loads[path], loads[path.replace("notebooks/", "")]
         total, chapter_total = sum(sizes.values()), sum(chapter.values())
         listing = ", ".join(f"{name} {n / 1024:.1f}" for name, n in sorted(sizes.items(), key=lambda kv: -kv[1]))
         print(f"{path}: {total / 1024:.1f} KiB gzipped ({listing}); its chapter {chapter_total / 1024:.1f} KiB")
@@ -861,3 +914,164 @@ def test_a_notebook_page_with_everything_it_loads_is_at_most_140_kib_gzipped(sit
         if total > NOTEBOOK_PAGE_BUDGET:
             report.append(f"{path}: {total / 1024:.1f} KiB gzipped > 140 KiB ({listing})")
     assert not report, "\n".join(report)
+
+
+# --- what the build keeps between its language builds and mkdocs serve's rebuilds -----------------
+
+
+def test_a_pages_search_entries_are_kept_only_for_the_same_page():
+    """hooks/build_cache.py: Material's search entries of a page come back from the cache only
+    for the same HTML, address, title, table of contents and front matter; any change gives the
+    entries of the changed page, as Material itself makes them."""
+    from types import SimpleNamespace
+
+    import build_cache
+    from material.plugins.search.plugin import SearchIndex
+
+    original = getattr(SearchIndex.add_entry_from_context, "__wrapped__", SearchIndex.add_entry_from_context)
+    calls = []
+
+    def counted(self, page):
+        calls.append(page.url)
+        return original(self, page)
+
+    cached = build_cache.cached_search_entries(counted)
+    toc = lambda anchor: [SimpleNamespace(id=anchor, url=f"#{anchor}", title="Two", level=2, children=[])]
+
+    def page(content='<h1 id="one">One</h1><p>first</p><h2 id="two">Two</h2><p>second</p>', **changes):
+        fields = dict(url="step01/", title="One", meta={}, toc=toc("two"), content=content)
+        fields.update(changes)
+        return SimpleNamespace(**fields)
+
+    def entries(p):
+        index = SearchIndex(lang=["en"], separator=r"[\s]+", pipeline=[], fields={})
+        cached(index, p)
+        expected = SearchIndex(lang=["en"], separator=r"[\s]+", pipeline=[], fields={})
+        original(expected, p)
+        assert index.entries == expected.entries  # what Material gives, cached or not
+        return index.entries
+
+    first = entries(page())
+    assert [e["location"] for e in first] == ["step01/", "step01/#two"] and len(calls) == 1
+    first[0]["text"] = "changed by whoever got it"  # a copy: the cache keeps its own
+    assert entries(page())[0]["text"] == "<p>first</p>" and len(calls) == 1
+    variants = [
+        page(content='<h1 id="one">One</h1><p>edited</p><h2 id="two">Two</h2><p>second</p>'),
+        page(url="en/step01/"),
+        page(title="Other"),
+        page(meta={"search": {"boost": 2}}),
+        page(toc=toc("three")),
+    ]
+    for n, p in enumerate(variants, start=2):
+        entries(p)
+        assert len(calls) == n, "a changed page was served from the cache"
+    assert entries(page(content="<h1>One</h1><p>x</p>", meta={"search": {"exclude": True}})) == []
+
+
+def test_the_search_index_is_split_once_and_keeps_each_pages_newest_entries():
+    """hooks/search.py under `mkdocs serve --dirty`: the stacked index carries earlier builds'
+    entries of a page; only its newest run of entries is kept, and an index already split is
+    not split again."""
+    import search
+
+    def doc(location, text):
+        return {"location": location, "title": location, "text": text}
+
+    index = {"config": {"lang": ["ko"], "separator": " ", "pipeline": [], "fields": {"title": {"boost": 1000}, "text": {"boost": 1}}},
+             "docs": [doc("", "처음"), doc("step01/", "오래된 글"), doc("step01/#a", "오래된 절"), doc("en/step01/", "old"),
+                      doc("step01/", "새 글"), doc("step01/#b", "새 절")]}
+    split = search.split_index(index, "ko", ["en"])
+    assert [(d["location"], d["title"]) for d in split["ko"]["docs"]] == [("", ""), ("step01/", "step01/"), ("step01/#b", "step01/#b")]
+    assert "새" in split["ko"]["docs"][1]["text"]
+    assert [d["location"] for d in split["en"]["docs"]] == ["step01/"]
+    assert search.is_split(split["ko"]) and not search.is_split(index)
+
+
+def test_a_pages_conversion_is_kept_only_for_the_same_markdown_address_and_files(tmp_path, caplog):
+    """hooks/build_cache.py: MkDocs' conversion of a page comes back from the cache only for the
+    same Markdown, address and site files (a link resolves against them); what it logged, such as
+    a broken link, is logged again; every result is what MkDocs itself gives."""
+    import logging
+
+    import build_cache
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import File, Files
+    from mkdocs.structure.pages import Page
+
+    original = getattr(Page.render, "__wrapped__", Page.render)
+    calls = []
+
+    def counted(self, config, files):
+        calls.append(self.file.src_uri)
+        return original(self, config, files)
+
+    cached = build_cache.cached_render(counted)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: t\nmarkdown_extensions:\n  - toc\n")
+    config = load_config(str(tmp_path / "mkdocs.yml"))
+
+    def files(*names):
+        return Files([File(n, str(docs), str(tmp_path / "site"), True) for n in names])
+
+    def page(markdown, name="a.md", listing=("a.md", "b.md")):
+        fs = files(*listing)
+        p = Page(None, fs.get_file_from_path(name), config)
+        p.markdown = markdown
+        plain = Page(None, fs.get_file_from_path(name), config)
+        plain.markdown = markdown
+        with caplog.at_level(logging.INFO):
+            caplog.clear()
+            original(plain, config, fs)
+            expected = [r.getMessage() for r in caplog.records]
+            caplog.clear()
+            cached(p, config, fs)
+            logged = [r.getMessage() for r in caplog.records]
+        assert (p.content, p.toc.items[0].id, p.present_anchor_ids) == (plain.content, plain.toc.items[0].id, plain.present_anchor_ids)
+        assert logged == expected
+        return p.content, logged
+
+    text = "# One\n\n## Two {#two}\n\nSee [b](b.md) and [c](c.md).\n"
+    first, logged = page(text)
+    assert 'href="../b/"' in first and any("c.md" in m for m in logged), logged
+    assert len(calls) == 1
+    assert page(text) == (first, logged) and len(calls) == 1  # the same page: kept, its warning logged again
+    assert page(text.replace("Two", "Three"))[0] != first and len(calls) == 2  # edited
+    assert page(text, name="b.md")[0] == first.replace('href="../b/"', 'href="./"') and len(calls) == 3  # elsewhere
+    assert not page(text, listing=("a.md", "b.md", "c.md"))[1] and len(calls) == 4  # c.md now exists: no warning
+
+
+_PROBE = """import sys, os, json, random
+print(json.dumps({"argv": [os.path.basename(sys.argv[0]), len(sys.argv)], "orig_argv": sys.orig_argv[1:3],
+  "path": sys.path, "cwd": os.getcwd(), "env": {k: v for k, v in os.environ.items() if k != "IPYTHONDIR"},
+  "name": __name__, "globals": sorted(globals()), "modules": sorted(sys.modules), "flags": str(sys.flags),
+  "own_session": os.getsid(0) == os.getpid() == os.getpgid(0), "random": random.random()}))"""
+
+
+def test_a_kernel_forked_from_the_template_is_what_python_m_ipykernel_launcher_starts(tmp_path, monkeypatch):
+    """hooks/nb_kernels.py: a kernel forked from the template that imported ipykernel has the
+    same argv, sys.path, working folder, environment, globals, modules and flags as one started
+    the ordinary way, in a session of its own, a process of its own (another random state),
+    and the template is what the build uses (DEZERO_KERNEL_TEMPLATE=off: the ordinary way)."""
+    import nb_kernels
+
+    started = []
+    real = nb_kernels.start
+    monkeypatch.setattr(nb_kernels, "start", lambda *a: started.append(real(*a)) or started[-1])
+
+    def probe():
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_PROBE)])
+        return json.loads(_run(nb, tmp_path).cells[0].outputs[0].text)
+
+    monkeypatch.delenv(nb_kernels.SETTING, raising=False)
+    forked, again = probe(), probe()
+    assert len(started) == 2 and all(isinstance(f, nb_kernels.Forked) for f in started), started
+    monkeypatch.setenv(nb_kernels.SETTING, "off")
+    ordinary = probe()
+    assert started[-1] is None  # started the ordinary way
+    ordinary["env"].pop(nb_kernels.SETTING)
+    for name in ordinary:
+        if name != "random":
+            assert forked[name] == ordinary[name], name
+    assert forked["own_session"] and forked["argv"][0] == "ipykernel_launcher.py"
+    assert forked["random"] != again["random"]

@@ -85,13 +85,15 @@ def survey(site_url, chapters, pages):
     """What the checks that cover every chapter at both widths find, each chapter loaded once:
     at each width (the viewport resized, as a reader turning a tablet would, with book.js's
     resize handling let run) the line breaks and permalinks as the page opens, and at 1280 px
-    the interface text; then every `<details>` opened, and at each width nothing may be cut off.
+    the interface text; then every `<details>` opened, and at each width nothing may be cut off;
+    at 390 px, the highlight bands of the complete program (see test_changes.py).
 
     {"lines": {width: [...]}, "permalinks": {...}, "overflow": {...}, "interface": [...]},
-    each problem naming its page and width."""
+    each problem naming its page and width; "bands": {path: what BANDS measured}."""
     page = pages[WIDTHS[0]]
     found: dict = {k: {w: [] for w in WIDTHS} for k in ("lines", "permalinks", "overflow")}
     found["interface"] = []
+    found["bands"] = {}
 
     def at(width: int) -> None:
         if page.viewport_size["width"] != width:
@@ -118,6 +120,8 @@ def survey(site_url, chapters, pages):
             for width in (page.viewport_size["width"], *(w for w in WIDTHS if w != page.viewport_size["width"])):
                 at(width)
                 found["overflow"][width] += [f"/{path} at {width}px: {p}" for p in page.evaluate(OVERFLOW)]
+                if width == BANDS_WIDTH:
+                    found["bands"][path] = page.evaluate(BANDS)
     finally:
         at(WIDTHS[0])
     return found
@@ -270,6 +274,37 @@ OVERFLOW = r"""() => {
 def test_no_figure_equation_table_or_output_is_cut_off(survey, width):
     problems = survey["overflow"][width]
     assert not problems, "\n".join(problems[:40])
+
+
+# The complete program's listing (the last `.standalone` block, its <details> open): the width of
+# its code box and of each highlighted line's band (hooks/changes.py marks the changed lines).
+BANDS_WIDTH = 390
+BANDS = """() => {
+  const code = [...document.querySelectorAll('article .standalone pre > code')].pop()
+  if (!code) return null
+  code.closest('details').open = true
+  const bands = [...code.querySelectorAll('.hll')]
+  return {box: code.scrollWidth, pre: code.parentElement.clientWidth,
+          bands: bands.map(b => b.getBoundingClientRect().width),
+          colour: bands.length && getComputedStyle(bands[0]).backgroundColor}
+}"""
+
+
+def test_highlight_bands_span_the_whole_listing(survey):
+    """A band fills the code box, also when a long line makes the box scroll sideways (at 390 px,
+    where listings scroll; every chapter from step 2 on, both languages)."""
+    from tests.test_changes import steps_compared
+
+    pairs = steps_compared("ko")
+    assert pairs
+    for lang, prefix in (("ko", ""), ("en", "en/")):
+        for step in sorted(pairs):
+            widths = survey["bands"].get(f"{prefix}step{step:02d}/")
+            assert widths, f"{lang} step {step}: no complete program on the page"
+            assert widths["bands"], f"{lang} step {step}: no highlighted line"
+            assert widths["colour"] not in ("rgba(0, 0, 0, 0)", "transparent"), widths
+            short = [w for w in widths["bands"] if w < widths["box"] - 1]
+            assert not short, f"{lang} step {step}: bands {short} narrower than the listing {widths['box']}px"
 
 
 def test_the_overflow_check_sees_a_clipped_and_an_unmarked_equation(site_url, pages):

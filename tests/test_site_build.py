@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import time
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -117,57 +120,73 @@ def test_both_languages_are_built_with_the_right_lang(built_site):
     assert "DeZero, 한 단계씩" in ko and "DeZero, step by step" in en
 
 
+PROBE = "http://resolver-probe.example/"
+# what the probe's request may show in the log: the request itself, and the resolver's answer to
+# the name it is mapped to (~NOTFOUND), given without a lookup; no connection, no lookup job
+PROBE_EVENTS = {
+    "resolver-probe.example": {"URL_REQUEST_START_JOB", "REQUEST_ALIVE", "CORS_REQUEST",
+                               "TRANSPORT_SECURITY_STATE_SHOULD_UPGRADE_TO_SSL", "HTTP_STREAM_JOB_CONTROLLER"},
+    "~notfound": {"HOST_RESOLVER_MANAGER_REQUEST"},
+}
+
+
+def _logged_until(log_path: Path, url: str, timeout: float = 10.0):
+    """The net log once it shows a request for `url` (Chromium writes it about once a second, in
+    the order things happened: what came before that request is in it too); None on timeout."""
+    from tests.browser import read_net_log
+
+    deadline = time.monotonic() + timeout
+    while True:
+        log = read_net_log(log_path)
+        if any(log.type_of(e) == "URL_REQUEST_START_JOB" and (e.get("params") or {}).get("url") == url
+               for e in log.events):
+            return log
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.1)
+
+
 def test_the_browser_attempts_nothing_outside_loopback(site_url, chromium, chromium_net_log):
     """Chromium's own services and the book's pages reach for no host but 127.0.0.1: no request,
-    no name lookup, no connection; and any other name resolves to nothing without a lookup
-    (read from the session browser's net log)."""
-    import time
-
+    no name lookup, no connection; and any other name resolves to nothing without a lookup.
+    Read from the net logs of the run's browsers (one per pytest-xdist worker): this one's up to
+    now, including every page the earlier tests of this process opened, and the others' as far as
+    they are written."""
     from tests.browser import net_log_hosts, outside_loopback, read_net_log, seconds_since_launch
 
     page = chromium.new_page()
     try:
         for path in ("", "en/"):
             page.goto(site_url + path, wait_until="load")
-    finally:
-        page.close()
-    # Chromium's background services start within seconds of launch: let the log cover 6 s
-    time.sleep(max(0.0, 6.0 - seconds_since_launch(chromium)))
-    # the log is live: the visit itself is in it (Chromium writes it about once a second)
-    deadline = time.monotonic() + 10
-    while True:
-        log = read_net_log(chromium_net_log)
-        urls = {(e.get("params") or {}).get("url") for e in log.events if log.type_of(e) == "URL_REQUEST_START_JOB"}
-        if site_url + "en/" in urls or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    assert site_url + "en/" in urls, f"the net log does not show the visit to {site_url}en/"
-    time.sleep(1.5)  # and what was attempted up to now is written too
-    log = read_net_log(chromium_net_log)
-    outside = outside_loopback(net_log_hosts(log))
-    assert not outside, "\n".join(f"{host}: {', '.join(sorted(types))}" for host, types in sorted(outside.items()))
-    # and a name that is not loopback resolves to nothing without a lookup (--host-resolver-rules):
-    # a page asking for one gets an error, and no resolver job or system lookup runs for it
-    probe = "http://resolver-probe.example/"
-    page = chromium.new_page()
-    try:
-        page.goto(site_url, wait_until="load")
-        failed = page.evaluate(f"fetch('{probe}').then(() => 'fetched', e => String(e))")
+        # a name that is not loopback resolves to nothing without a lookup (--host-resolver-rules):
+        # a page asking for one gets an error, and no resolver job or system lookup runs for it
+        failed = page.evaluate(f"fetch('{PROBE}').then(() => 'fetched', e => String(e))")
+        # Chromium's background services start within seconds of launch: let the log cover 6 s
+        time.sleep(max(0.0, 6.0 - seconds_since_launch(chromium)))
+        mark = f"{site_url}?net-log-mark={uuid.uuid4().hex}"  # the last request, awaited in the log
+        page.evaluate("url => fetch(url).then(r => r.status)", mark)
     finally:
         page.close()
     assert failed != "fetched"
-    deadline = time.monotonic() + 10
-    while True:
-        log = read_net_log(chromium_net_log)
-        requested = [e for e in log.events if log.type_of(e) == "URL_REQUEST_START_JOB"
-                     and (e.get("params") or {}).get("url") == probe]
-        if requested or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    assert requested, "the net log does not show the probe request"
-    time.sleep(1.5)
-    log = read_net_log(chromium_net_log)
+    log = _logged_until(chromium_net_log, mark)
+    assert log is not None, f"the net log does not show the request for {mark} after 10 s"
+    urls = {(e.get("params") or {}).get("url") for e in log.events if log.type_of(e) == "URL_REQUEST_START_JOB"}
+    assert site_url + "en/" in urls, f"the net log does not show the visit to {site_url}en/"
+    assert PROBE in urls, "the net log does not show the probe request"
     lookups = [log.type_of(e) for e in log.events
                if log.type_of(e) in ("HOST_RESOLVER_MANAGER_JOB", "HOST_RESOLVER_SYSTEM_TASK", "HOST_RESOLVER_DNS_TASK")
                and "resolver-probe" in json.dumps(e.get("params"))]
     assert not lookups, f"resolver-probe.example was looked up: {lookups}"
+    # the probe's request is the one host outside loopback a page asked for, and it went nowhere
+    hosts = net_log_hosts(log)
+    assert urlsplit(PROBE).hostname in hosts
+    for host, allowed in PROBE_EVENTS.items():
+        if hosts.get(host, set()) <= allowed:
+            hosts.pop(host, None)
+    others = sorted(chromium_net_log.parent.glob("chromium-net-log-*.json"))
+    for other in others:
+        if other != chromium_net_log:
+            for host, types in net_log_hosts(read_net_log(other)).items():
+                hosts.setdefault(host, set()).update(types)
+    outside = outside_loopback(hosts)
+    assert not outside, "\n".join(f"{host}: {', '.join(sorted(types))}" for host, types in sorted(outside.items()))
