@@ -154,6 +154,10 @@
     const box = event.target
     check([...(box.matches(SCROLLERS) ? [box] : []), ...box.querySelectorAll(SCROLLERS)])
   }, true)
+  if (typeof ContentVisibilityAutoStateChangeEvent === "undefined") { // a browser without the event:
+    let pause = 0 // check again when scrolling pauses
+    window.addEventListener("scroll", () => { clearTimeout(pause); pause = setTimeout(recheck, 200) }, { passive: true })
+  }
   let frame = 0
   window.addEventListener("resize", () => { // once per frame while a window is being resized
     cancelAnimationFrame(frame)
