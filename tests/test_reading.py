@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import HANGUL, LANGUAGES, page_paths
+from tests.browser import HANGUL, LANGUAGES, page_paths, parse_html
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTHS = (390, 1280)
@@ -570,15 +570,18 @@ def test_the_interface_check_sees_english_on_a_korean_page():
 # --- the language switcher keeps the section ----------------------------------------------------
 
 
-def _shared_id(page, site_url: str, chapter: str) -> str:
+def _article_ids(site: Path, path: str) -> dict[str, list[str]]:
+    """The ids of a built page's article (read from its HTML: choosing one needs no browser)."""
+    article = parse_html((site / path / "index.html").read_text("utf8")).find("article")
+    return {
+        "headings": [h.attrs["id"] for h in article.iter() if h.tag in ("h2", "h3") and h.attrs.get("id")],
+        "any": [e.attrs["id"] for e in article.iter() if e.attrs.get("id") and not e.attrs["id"].startswith("__codelineno")],
+    }
+
+
+def _shared_id(site: Path, chapter: str) -> str:
     """An id that a heading (or, until the chapters carry explicit ids, any element) has in both languages."""
-    ids = {}
-    for lang in LANGUAGES:
-        open_page(page, site_url + (chapter if lang == LANGUAGES[0] else f"{lang}/{chapter}"))
-        ids[lang] = page.evaluate("""() => ({
-          headings: [...document.querySelectorAll('article h2[id], article h3[id]')].map(h => h.id),
-          any: [...document.querySelectorAll('article [id]')].map(e => e.id)
-            .filter(id => !id.startsWith('__codelineno')) })""")
+    ids = {lang: _article_ids(site, chapter if lang == LANGUAGES[0] else f"{lang}/{chapter}") for lang in LANGUAGES}
     common = [i for i in ids["ko"]["headings"] if i in ids["en"]["headings"]]
     common = common or [i for i in ids["ko"]["any"] if i in ids["en"]["any"]]
     assert common, "no id exists in both languages"
@@ -586,10 +589,10 @@ def _shared_id(page, site_url: str, chapter: str) -> str:
 
 
 @pytest.mark.parametrize("start", LANGUAGES)
-def test_the_language_switcher_carries_the_fragment(site_url, pages, start):
+def test_the_language_switcher_carries_the_fragment(site, site_url, pages, start):
     page = pages[1280]
     chapter = "step05/"
-    target = _shared_id(page, site_url, chapter)
+    target = _shared_id(site, chapter)
     other = next(lang for lang in LANGUAGES if lang != start)
     prefix = "" if start == LANGUAGES[0] else f"{start}/"
     open_page(page, f"{site_url}{prefix}{chapter}#{target}")
@@ -602,17 +605,18 @@ def test_the_language_switcher_carries_the_fragment(site_url, pages, start):
     assert page.evaluate(f"document.getElementById({target!r}).getBoundingClientRect().top") < 300
 
 
-def test_the_switcher_keeps_the_section_on_screen_without_a_fragment(site_url, pages):
+def test_the_switcher_keeps_the_section_on_screen_without_a_fragment(site, site_url, pages):
     page = pages[1280]
     chapter = "step05/"
-    open_page(page, site_url + "en/" + chapter)
-    headings = page.evaluate("[...document.querySelectorAll('article h2[id]')].map(h => h.id)")
+    headings = [h.attrs.get("id") for h in parse_html((site / "en" / chapter / "index.html").read_text("utf8"))
+                .find("article").find_all("h2") if h.attrs.get("id")]
     open_page(page, site_url + chapter)
     shared = [h for h in page.evaluate("[...document.querySelectorAll('article h2[id]')].map(h => h.id)") if h in headings]
     assert shared, "the chapters' headings carry no ids shared by both languages ({#chain-rule})"
     target = shared[len(shared) // 2]
-    page.evaluate(f"document.getElementById({target!r}).scrollIntoView()")
-    page.wait_for_timeout(100)
+    # at once (not smoothly: a slow machine would still be scrolling when the link is clicked)
+    page.evaluate(f"document.getElementById({target!r}).scrollIntoView({{behavior: 'instant'}})")
+    page.evaluate(SETTLE)  # the scroll's events have run
     page.locator(".md-header__option .md-select").hover()
     with page.expect_navigation():
         page.locator("a.md-select__link[hreflang=en]").click()
