@@ -1,5 +1,6 @@
-"""The built site, in both languages: offline, error-free, linked and translated (search:
-test_search.py, which shares this module's fixtures).
+"""The built site, in both languages: linked and translated, working under its hosted sub-path
+(search: test_search.py, which shares this module's fixtures; every page offline and free of
+errors: test_reading.py, which reads the chapters anyway).
 
 Tests that read the built HTML need no browser. The others drive the system Chromium through
 Playwright (fixtures `site_url` and `chromium` in conftest.py); without Chromium they are skipped,
@@ -12,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -187,85 +187,6 @@ def test_admonition_titles_are_in_the_page_language(pages):
 
 
 SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
-
-
-def settle(page, pending, timeout: float = 10.0) -> None:
-    """Wait until every request in `pending` (kept by the page's listeners) has ended."""
-    deadline = time.monotonic() + timeout
-    while pending and time.monotonic() < deadline:
-        page.wait_for_timeout(10)
-    assert not pending, f"requests still unfinished after {timeout} s: {[r.url for r in pending]}"
-
-
-def page_kind(path: str) -> str:
-    """What a page is, whatever its language: "home", "chapter", "notebook", or its own path
-    (the glossary, and any page of a kind not listed here)."""
-    bare = counterpart(path, LANGUAGES[0])
-    if bare == "":
-        return "home"
-    if re.fullmatch(r"step\d\d/", bare):
-        return "chapter"
-    if re.fullmatch(r"notebooks/step\d\d/", bare):
-        return "notebook"
-    return bare
-
-
-def test_every_page_is_offline_and_free_of_errors(site, site_url, chromium):
-    """Every page of both languages: no request leaves 127.0.0.1, no error in the console. On the
-    first page of each kind (home, chapter, notebook, glossary) in each language, search is used
-    too: its worker fetches that language's index and lunr's languages and builds the index,
-    which is the same for every page of the language."""
-    host = urlsplit(site_url).netloc
-    problems: list[str] = []
-    current = [""]
-    leaving = [False]  # this test is opening the next page
-
-    def note(kind: str, detail) -> None:
-        problems.append(f"/{current[0]}: {kind}: {detail}")
-
-    def failed(r) -> None:
-        if r.failure == "net::ERR_ABORTED" and leaving[0]:
-            return  # cut off because the test went on to the next page (the favicon, say)
-        note("request failed", f"{r.url} {r.failure}")
-
-    context = chromium.new_context()
-
-    def route(r):
-        url = urlsplit(r.request.url)
-        if url.scheme in ("http", "https", "ws", "wss") and url.netloc != host:
-            note("request to another host", r.request.url)
-            return r.abort()
-        return r.continue_()
-
-    # a pattern the browser matches itself: local requests go straight, without a stop in Python
-    context.route(re.compile("^(?!" + re.escape(site_url) + ")"), route)
-    page = context.new_page()
-    page.on("request", lambda r: urlsplit(r.url).netloc not in ("", host)
-            and urlsplit(r.url).scheme in ("http", "https") and note("request to another host", r.url))
-    page.on("console", lambda m: m.type == "error" and note("console error", f"{m.text} {m.location.get('url', '')}"))
-    page.on("pageerror", lambda e: note("page error", e))
-    page.on("response", lambda r: r.status >= 400 and note(f"HTTP {r.status}", r.url))
-    page.on("requestfailed", failed)
-    paths = page_paths(site)
-    searched: dict[tuple[str, str], str] = {}
-    try:
-        for path in paths:
-            page.evaluate("0")  # the events of the page so far are in before it is left
-            current[0], leaving[0] = path, True
-            page.goto(site_url + path)
-            leaving[0] = False
-            kind = (language_of(path), page_kind(path))
-            if kind not in searched and page.locator("input.md-search__input").count():
-                page.locator("input.md-search__input").focus()  # the index loads when search is used
-                wait_for_search(page)  # the worker has fetched the index and lunr's languages
-                searched[kind] = path
-        page.wait_for_load_state("networkidle")  # the last page's requests, to their end
-    finally:
-        context.close()
-    assert len(paths) >= 4
-    assert {kind for _, kind in searched} >= {"home", "chapter", "notebook"}, searched
-    assert {lang for lang, _ in searched} == set(LANGUAGES), searched
-    assert not problems, "\n".join(dict.fromkeys(problems))
 
 
 def test_copy_button_copies_only_the_code(site, site_url, chromium):

@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import HANGUL, LANGUAGES, page_paths, parse_html
+from tests.browser import (
+    HANGUL, LANGUAGES, PageWatch, counterpart, language_of, page_paths, parse_html, wait_for_search,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTHS = (390, 1280)
@@ -73,7 +75,8 @@ def survey(site_url, chapters, pages):
     at 390 px, the highlight bands of the complete program (see test_changes.py).
 
     {"lines": {width: [...]}, "permalinks": {...}, "overflow": {...}, "interface": [...]},
-    each problem naming its page and width; "bands": {path: what BANDS measured}."""
+    each problem naming its page and width; "bands": {path: what BANDS measured}; "offline":
+    the pages read and what went wrong on them while they were (see PageWatch)."""
     page = pages[WIDTHS[0]]
     found: dict = {k: {w: [] for w in WIDTHS} for k in ("lines", "permalinks", "overflow")}
     found["interface"] = []
@@ -84,10 +87,13 @@ def survey(site_url, chapters, pages):
             page.set_viewport_size({"width": width, "height": 900})
             page.evaluate(SETTLE)
 
+    watch = PageWatch(page, site_url)  # read by test_every_page_is_offline_and_free_of_errors
     try:
         for path in chapters:
             at(WIDTHS[0])
-            open_page(page, site_url + path)
+            watch.goto(path)
+            page.wait_for_load_state("load")
+            page.evaluate("document.fonts.ready.then(() => true)")
             for width in WIDTHS:
                 at(width)
                 first = page.evaluate(f"path => ({{ lines: ({LINE_BREAKS})(), permalinks: ({PERMALINKS})(path) }})", path)
@@ -103,6 +109,7 @@ def survey(site_url, chapters, pages):
                 if width == BANDS_WIDTH:
                     found["bands"][path] = page.evaluate(BANDS)
     finally:
+        found["offline"] = {"paths": list(chapters), "problems": watch.stop()}
         at(WIDTHS[0])
     return found
 
@@ -558,6 +565,53 @@ def test_interface_text_is_in_the_page_language(site, site_url, pages, chapters,
             open_page(page, site_url + path)
             problems += _interface_problems(page, path)
     assert not problems, "\n".join(problems[:40])
+
+
+def page_kind(path: str) -> str:
+    """What a page is, whatever its language: "home", "chapter", "notebook", or its own path
+    (the glossary, and any page of a kind not listed here)."""
+    bare = counterpart(path, LANGUAGES[0])
+    if bare == "":
+        return "home"
+    if re.fullmatch(r"step\d\d/", bare):
+        return "chapter"
+    if re.fullmatch(r"notebooks/step\d\d/", bare):
+        return "notebook"
+    return bare
+
+
+def test_every_page_is_offline_and_free_of_errors(site, site_url, chromium, survey):
+    """Every page of both languages: no request leaves 127.0.0.1, no error in the console. The
+    chapters and the glossary were watched while the survey read them (at both widths); the other
+    pages are opened here. On the first page of each kind (home, chapter, notebook, glossary) in
+    each language, search is used too: its worker fetches that language's index and lunr's
+    languages and builds the index, which is the same for every page of the language."""
+    paths = page_paths(site)
+    surveyed = set(survey["offline"]["paths"])
+    problems = list(survey["offline"]["problems"])
+    context = chromium.new_context()
+    page = context.new_page()
+    watch = PageWatch(page, site_url)
+    searched: dict[tuple[str, str], str] = {}
+    tried: set = set()
+    try:
+        for path in paths:
+            kind = (language_of(path), page_kind(path))
+            if path in surveyed and kind in tried:
+                continue
+            watch.goto(path)
+            if kind not in tried and page.locator("input.md-search__input").count():
+                page.locator("input.md-search__input").focus()  # the index loads when search is used
+                wait_for_search(page)  # the worker has fetched the index and lunr's languages
+                searched[kind] = path
+            tried.add(kind)
+        problems += watch.stop()
+    finally:
+        context.close()
+    assert len(paths) >= 4 and surveyed < set(paths), sorted(surveyed - set(paths))
+    assert {kind for _, kind in searched} >= {"home", "chapter", "notebook"}, searched
+    assert {lang for lang, _ in searched} == set(LANGUAGES), searched
+    assert not problems, "\n".join(dict.fromkeys(problems))
 
 
 def test_the_interface_check_sees_english_on_a_korean_page():
