@@ -11,7 +11,9 @@ pytest never collects it, and nothing here fails on a time unless you ask with -
 - build: `mkdocs build --strict` into a fresh folder, alternately with `DEZERO_NOTEBOOK_CACHE=off`
   (every notebook run in a kernel) and with a warm cache (primed by one untimed build), so drift
   in the machine's load hits both alike. Wall time and the CPU time of the build's processes
-  (kernels included).
+  (kernels included: they are forks of a template process the build ends and waits for, so
+  their time is counted with it; `DEZERO_KERNEL_TEMPLATE=off` in the environment starts each
+  kernel the ordinary way, to compare).
 - rebuild: a copy of the tree in a temporary folder, `mkdocs serve` on a free 127.0.0.1 port;
   after its first build, one chapter's prose gets a new word, and the time from saving the file
   to the served chapter (and then its notebook page) containing it is taken, polling every 20 ms.

@@ -159,11 +159,12 @@ class Page:
 def parse_page(text: str, path: Path | str = "<page>") -> Page:
     """The page's blocks (shared: the build's hooks parse the same chapter text several times;
     treat the result as read-only)."""
-    return _parse_page(text, str(path))
+    blocks, orphans = _parse_page(text)
+    return Page(Path(path), blocks, orphans)
 
 
 @lru_cache(maxsize=256)
-def _parse_page(text: str, path: str) -> Page:
+def _parse_page(text: str) -> tuple[list[Block], list[Block]]:
     tokens = BookMarkdownIt().parse(text)
     blocks: list[Block] = []
     orphans: list[Block] = []
@@ -181,7 +182,7 @@ def _parse_page(text: str, path: str) -> Page:
                     orphans.append(block)
             blocks.append(block)
         prev_token = tok
-    return Page(Path(path), blocks, orphans)
+    return blocks, orphans
 
 
 @lru_cache(maxsize=None)

@@ -238,6 +238,28 @@ def on_config(config, **kwargs):
     return config
 
 
+_package: dict[str, str] = {}  # root -> digest of its dezero/ sources at the last build
+
+
+def package_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted((root / "dezero").rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def on_pre_build(config, **kwargs):
+    """`mkdocs serve` after an edit of `dezero/`: the figures are drawn with the package as it is
+    now (the process imported the old one; the graphs kept are of the old one)."""
+    root = Path(config.config_file_path).resolve().parent if config.config_file_path else ROOT
+    digest, last = package_digest(root), _package.get(str(root))
+    if last is not None and digest != last:
+        for name in [n for n in sys.modules if n == "dezero" or n.startswith("dezero.")]:
+            del sys.modules[name]
+        _cache.clear()
+    _package[str(root)] = digest
+
+
 def on_page_markdown(markdown, page, config, files, **kwargs):
     if "dezero-graph" not in markdown and "dezero-plot" not in markdown:
         return markdown

@@ -93,6 +93,10 @@ def _tags_outside_pre(content: str):
                 yield from _TAG.split(block)
 
 
+def _is_whole(part: str) -> bool:
+    return part.startswith(("<pre", "<svg", "<math")) and part.endswith(("</pre>", "</svg>", "</math>"))
+
+
 def keep_together(content: str) -> str:
     """Wrap inline math or code with the particle or punctuation after it, and numbers, in nobr spans."""
     out, pos = [], 0
@@ -114,7 +118,7 @@ def keep_together(content: str) -> str:
 
     parts, skip = [], 0
     for part in _tags_outside_pre(content):
-        if part.startswith(("<pre", "<svg", "<math")) and part.endswith(("</pre>", "</svg>", "</math>")):  # whole
+        if _is_whole(part):  # a listing, figure or formula: no number to wrap
             parts.append(part)
         elif part.startswith("<"):
             name = _TAG_NAME.match(part)
@@ -205,8 +209,10 @@ def annotate(content: str, terms: list[Term], lang: str) -> str:
         return f'<span class="term" tabindex="0" data-term-other="{html.escape(term.other)}">{m.group(0)}</span>'
 
     out, skip = [], 0
-    for part in _TAG.split(content):
-        if part.startswith("<"):
+    for part in _tags_outside_pre(content):
+        if _is_whole(part):  # a listing, figure or formula: never annotated
+            out.append(part)
+        elif part.startswith("<"):
             name = _TAG_NAME.match(part)
             if name and name.group(1).lower() in _SKIP and not part.endswith("/>"):
                 skip += -1 if part.startswith("</") else 1

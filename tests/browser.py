@@ -216,6 +216,73 @@ def counterpart(path: str, lang: str) -> str:
     return bare if lang == LANGUAGES[0] else f"{lang}/{bare}"
 
 
+# --- watching pages for errors and requests off the site -----------------------------------------
+
+
+class PageWatch:
+    """What goes wrong on the pages a tab opens: a request to another host (aborted), an error
+    in the console or the page, an HTTP error, a failed request; each noted with the page's path.
+
+    Open pages with `goto`: a request cut off (net::ERR_ABORTED) because the tab goes on to the
+    next page is not the page's fault (the favicon and the search worker's script are asked for
+    as a page finishes loading). `stop()` waits for the last page's requests and detaches.
+    """
+
+    def __init__(self, page, site_url: str):
+        self.page, self.site_url = page, site_url
+        self.host = urlsplit(site_url).netloc
+        self.problems: list[str] = []
+        self.current = ""
+        self.leaving = False
+        # a pattern the browser matches itself: local requests go straight, without a stop in Python
+        self.pattern = re.compile("^(?!" + re.escape(site_url) + ")")
+        self.listeners = {
+            "request": lambda r: urlsplit(r.url).netloc not in ("", self.host)
+            and urlsplit(r.url).scheme in ("http", "https") and self.note("request to another host", r.url),
+            "console": lambda m: m.type == "error" and self.note("console error", f"{m.text} {m.location.get('url', '')}"),
+            "pageerror": lambda e: self.note("page error", e),
+            "response": lambda r: r.status >= 400 and self.note(f"HTTP {r.status}", r.url),
+            "requestfailed": self._failed,
+        }
+        page.route(self.pattern, self._route)
+        for event, listener in self.listeners.items():
+            page.on(event, listener)
+
+    def note(self, kind: str, detail) -> None:
+        self.problems.append(f"/{self.current}: {kind}: {detail}")
+
+    def _failed(self, r) -> None:
+        if r.failure == "net::ERR_ABORTED" and self.leaving:
+            return  # cut off because the tab went on to the next page
+        self.note("request failed", f"{r.url} {r.failure}")
+
+    def _route(self, r) -> None:
+        url = urlsplit(r.request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.netloc != self.host:
+            self.note("request to another host", r.request.url)
+            r.abort()
+        else:
+            r.continue_()
+
+    def goto(self, path: str, **options) -> None:
+        self.page.evaluate("0")  # the events of the page so far are in before it is left
+        self.current, self.leaving = path, True
+        try:
+            self.page.goto(self.site_url + path, **options)
+        finally:
+            self.leaving = False
+
+    def stop(self) -> list[str]:
+        """Wait for the open page's requests to end, stop watching; the problems noted."""
+        try:
+            self.page.wait_for_load_state("networkidle")
+        finally:
+            self.page.unroute(self.pattern, self._route)
+            for event, listener in self.listeners.items():
+                self.page.remove_listener(event, listener)
+        return self.problems
+
+
 # --- reading HTML without a browser -------------------------------------------------------------
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",

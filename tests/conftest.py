@@ -24,6 +24,8 @@ DOCS = ROOT / "docs"
 BUILD_TEST_FILE = Path(__file__).with_name("test_site_build.py")
 BUILD_TEST = "test_strict_build_passes_without_warnings"
 BUILD_TIMEOUT = 600  # seconds
+# The files that take longest (measured with benchmarks/bench_build.py suite), slowest first
+SLOWEST_FIRST = ("test_browser.py", "test_reading.py", "test_notebooks.py", "test_search.py")
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which acts on -n
@@ -162,13 +164,14 @@ def pytest_collection_modifyitems(session, config, items):
         parent = node.parent if node is not None else session
         module = pytest.Module.from_parent(parent, path=BUILD_TEST_FILE)
         items[:0] = [item for item in module.collect() if item.name == BUILD_TEST]
-    if config.option.collectonly:
-        return
-    _start_build(config)
-    # stable: each file's tests keep their order. test_site_build.py goes last: its browser test
-    # reads the net log of every page the run's browsers have opened by then
+    if not config.option.collectonly:
+        _start_build(config)
+    # Stable: each file's tests keep their order. Of the files that use the site, the slowest go
+    # first (with pytest-xdist, the others fill in around them); test_site_build.py goes last:
+    # its browser test reads the net log of every page the run's browsers have opened by then.
     site_files = {item.path for item in items if _uses_the_site(item)}
-    items.sort(key=lambda item: (item.path in site_files, item.path == BUILD_TEST_FILE))
+    slow = {BUILD_TEST_FILE.with_name(name): i - len(SLOWEST_FIRST) for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: (item.path in site_files, item.path == BUILD_TEST_FILE, slow.get(item.path, 0)))
 
 
 def pytest_sessionfinish(session, exitstatus):

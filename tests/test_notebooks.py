@@ -1075,3 +1075,28 @@ def test_a_kernel_forked_from_the_template_is_what_python_m_ipykernel_launcher_s
             assert forked[name] == ordinary[name], name
     assert forked["own_session"] and forked["argv"][0] == "ipykernel_launcher.py"
     assert forked["random"] != again["random"]
+
+
+def test_after_an_edit_of_the_package_figures_are_drawn_with_it_again(tmp_path, monkeypatch):
+    """hooks/figures.py under `mkdocs serve`: the graphs it keeps, and the `dezero` the process
+    imported, are of the package as it was; after an edit of `dezero/` both are forgotten, and
+    only then."""
+    from types import SimpleNamespace
+
+    import dezero  # noqa: F401  (imported, as the build has it)
+    import figures
+
+    root = tmp_path / "book"
+    (root / "dezero").mkdir(parents=True)
+    (root / "dezero" / "__init__.py").write_text("VALUE = 1\n")
+    config = SimpleNamespace(config_file_path=str(root / "mkdocs.yml"))
+    monkeypatch.setattr(figures, "_cache", {("graph", "code", "y"): "old graph"})
+    monkeypatch.setattr(figures, "_package", {})
+    for name in [n for n in sys.modules if n == "dezero" or n.startswith("dezero.")]:
+        monkeypatch.setitem(sys.modules, name, sys.modules[name])  # put back afterwards
+    figures.on_pre_build(config)
+    figures.on_pre_build(config)  # the same package: what is kept stays
+    assert figures._cache and "dezero" in sys.modules
+    (root / "dezero" / "__init__.py").write_text("VALUE = 2\n")
+    figures.on_pre_build(config)
+    assert not figures._cache and "dezero" not in sys.modules

@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import HANGUL, LANGUAGES, page_paths
+from tests.browser import (
+    HANGUL, LANGUAGES, PageWatch, counterpart, language_of, page_paths, parse_html, wait_for_search,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTHS = (390, 1280)
@@ -89,7 +91,8 @@ def survey(site_url, chapters, pages):
     at 390 px, the highlight bands of the complete program (see test_changes.py).
 
     {"lines": {width: [...]}, "permalinks": {...}, "overflow": {...}, "interface": [...]},
-    each problem naming its page and width; "bands": {path: what BANDS measured}."""
+    each problem naming its page and width; "bands": {path: what BANDS measured}; "offline":
+    the pages read and what went wrong on them while they were (see PageWatch)."""
     page = pages[WIDTHS[0]]
     found: dict = {k: {w: [] for w in WIDTHS} for k in ("lines", "permalinks", "overflow")}
     found["interface"] = []
@@ -100,10 +103,13 @@ def survey(site_url, chapters, pages):
             page.set_viewport_size({"width": width, "height": 900})
             wait_checked(page)
 
+    watch = PageWatch(page, site_url)  # read by test_every_page_is_offline_and_free_of_errors
     try:
         for path in chapters:
             at(WIDTHS[0])
-            open_page(page, site_url + path)
+            watch.goto(path)
+            page.wait_for_load_state("load")
+            page.evaluate("document.fonts.ready.then(() => true)")
             for width in WIDTHS:
                 at(width)
                 first = page.evaluate(f"path => ({{ lines: ({LINE_BREAKS})(), permalinks: ({PERMALINKS})(path) }})", path)
@@ -123,6 +129,7 @@ def survey(site_url, chapters, pages):
                 if width == BANDS_WIDTH:
                     found["bands"][path] = page.evaluate(BANDS)
     finally:
+        found["offline"] = {"paths": list(chapters), "problems": watch.stop()}
         at(WIDTHS[0])
     return found
 
@@ -592,6 +599,53 @@ def test_interface_text_is_in_the_page_language(site, site_url, pages, chapters,
     assert not problems, "\n".join(problems[:40])
 
 
+def page_kind(path: str) -> str:
+    """What a page is, whatever its language: "home", "chapter", "notebook", or its own path
+    (the glossary, and any page of a kind not listed here)."""
+    bare = counterpart(path, LANGUAGES[0])
+    if bare == "":
+        return "home"
+    if re.fullmatch(r"step\d\d/", bare):
+        return "chapter"
+    if re.fullmatch(r"notebooks/step\d\d/", bare):
+        return "notebook"
+    return bare
+
+
+def test_every_page_is_offline_and_free_of_errors(site, site_url, chromium, survey):
+    """Every page of both languages: no request leaves 127.0.0.1, no error in the console. The
+    chapters and the glossary were watched while the survey read them (at both widths); the other
+    pages are opened here. On the first page of each kind (home, chapter, notebook, glossary) in
+    each language, search is used too: its worker fetches that language's index and lunr's
+    languages and builds the index, which is the same for every page of the language."""
+    paths = page_paths(site)
+    surveyed = set(survey["offline"]["paths"])
+    problems = list(survey["offline"]["problems"])
+    context = chromium.new_context()
+    page = context.new_page()
+    watch = PageWatch(page, site_url)
+    searched: dict[tuple[str, str], str] = {}
+    tried: set = set()
+    try:
+        for path in paths:
+            kind = (language_of(path), page_kind(path))
+            if path in surveyed and kind in tried:
+                continue
+            watch.goto(path)
+            if kind not in tried and page.locator("input.md-search__input").count():
+                page.locator("input.md-search__input").focus()  # the index loads when search is used
+                wait_for_search(page)  # the worker has fetched the index and lunr's languages
+                searched[kind] = path
+            tried.add(kind)
+        problems += watch.stop()
+    finally:
+        context.close()
+    assert len(paths) >= 4 and surveyed < set(paths), sorted(surveyed - set(paths))
+    assert {kind for _, kind in searched} >= {"home", "chapter", "notebook"}, searched
+    assert {lang for lang, _ in searched} == set(LANGUAGES), searched
+    assert not problems, "\n".join(dict.fromkeys(problems))
+
+
 def test_the_interface_check_sees_english_on_a_korean_page():
     assert _wrong_language("ko", [["a[title]", "Permanent link"], ["button[title]", "클립보드로 복사"]]) == [
         "a[title]: 'Permanent link'"]
@@ -602,15 +656,18 @@ def test_the_interface_check_sees_english_on_a_korean_page():
 # --- the language switcher keeps the section ----------------------------------------------------
 
 
-def _shared_id(page, site_url: str, chapter: str) -> str:
+def _article_ids(site: Path, path: str) -> dict[str, list[str]]:
+    """The ids of a built page's article (read from its HTML: choosing one needs no browser)."""
+    article = parse_html((site / path / "index.html").read_text("utf8")).find("article")
+    return {
+        "headings": [h.attrs["id"] for h in article.iter() if h.tag in ("h2", "h3") and h.attrs.get("id")],
+        "any": [e.attrs["id"] for e in article.iter() if e.attrs.get("id") and not e.attrs["id"].startswith("__codelineno")],
+    }
+
+
+def _shared_id(site: Path, chapter: str) -> str:
     """An id that a heading (or, until the chapters carry explicit ids, any element) has in both languages."""
-    ids = {}
-    for lang in LANGUAGES:
-        open_page(page, site_url + (chapter if lang == LANGUAGES[0] else f"{lang}/{chapter}"))
-        ids[lang] = page.evaluate("""() => ({
-          headings: [...document.querySelectorAll('article h2[id], article h3[id]')].map(h => h.id),
-          any: [...document.querySelectorAll('article [id]')].map(e => e.id)
-            .filter(id => !id.startsWith('__codelineno')) })""")
+    ids = {lang: _article_ids(site, chapter if lang == LANGUAGES[0] else f"{lang}/{chapter}") for lang in LANGUAGES}
     common = [i for i in ids["ko"]["headings"] if i in ids["en"]["headings"]]
     common = common or [i for i in ids["ko"]["any"] if i in ids["en"]["any"]]
     assert common, "no id exists in both languages"
@@ -618,10 +675,10 @@ def _shared_id(page, site_url: str, chapter: str) -> str:
 
 
 @pytest.mark.parametrize("start", LANGUAGES)
-def test_the_language_switcher_carries_the_fragment(site_url, pages, start):
+def test_the_language_switcher_carries_the_fragment(site, site_url, pages, start):
     page = pages[1280]
     chapter = "step05/"
-    target = _shared_id(page, site_url, chapter)
+    target = _shared_id(site, chapter)
     other = next(lang for lang in LANGUAGES if lang != start)
     prefix = "" if start == LANGUAGES[0] else f"{start}/"
     open_page(page, f"{site_url}{prefix}{chapter}#{target}")
@@ -634,17 +691,18 @@ def test_the_language_switcher_carries_the_fragment(site_url, pages, start):
     assert page.evaluate(f"document.getElementById({target!r}).getBoundingClientRect().top") < 300
 
 
-def test_the_switcher_keeps_the_section_on_screen_without_a_fragment(site_url, pages):
+def test_the_switcher_keeps_the_section_on_screen_without_a_fragment(site, site_url, pages):
     page = pages[1280]
     chapter = "step05/"
-    open_page(page, site_url + "en/" + chapter)
-    headings = page.evaluate("[...document.querySelectorAll('article h2[id]')].map(h => h.id)")
+    headings = [h.attrs.get("id") for h in parse_html((site / "en" / chapter / "index.html").read_text("utf8"))
+                .find("article").find_all("h2") if h.attrs.get("id")]
     open_page(page, site_url + chapter)
     shared = [h for h in page.evaluate("[...document.querySelectorAll('article h2[id]')].map(h => h.id)") if h in headings]
     assert shared, "the chapters' headings carry no ids shared by both languages ({#chain-rule})"
     target = shared[len(shared) // 2]
-    page.evaluate(f"document.getElementById({target!r}).scrollIntoView()")
-    page.wait_for_timeout(100)
+    # at once (not smoothly: a slow machine would still be scrolling when the link is clicked)
+    page.evaluate(f"document.getElementById({target!r}).scrollIntoView({{behavior: 'instant'}})")
+    page.evaluate(SETTLE)  # the scroll's events have run
     page.locator(".md-header__option .md-select").hover()
     with page.expect_navigation():
         page.locator("a.md-select__link[hreflang=en]").click()
