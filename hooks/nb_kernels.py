@@ -13,7 +13,7 @@ it that goes on exactly as `python -m ipykernel_launcher ...` would:
 
 The template is started lazily with the first kernel's environment and working folder (the
 build's kernels all share them; a kernel asked for with another interpreter, environment
-variable that Python reads at start-up, or command is started the ordinary way). POSIX only;
+variable that Python reads at start-up, or command is started the ordinary way). Linux only;
 `DEZERO_KERNEL_TEMPLATE=off` starts every kernel the ordinary way, to compare.
 """
 from __future__ import annotations
@@ -43,7 +43,8 @@ _templates: dict[tuple, "Template"] = {}
 
 
 def enabled() -> bool:
-    return (os.name == "posix" and hasattr(os, "fork")
+    # Linux only: macOS allows fork() but not after some system libraries have started threads
+    return (sys.platform.startswith("linux") and hasattr(os, "fork")
             and os.environ.get(SETTING, "").lower() not in ("0", "off", "no", "false"))
 
 

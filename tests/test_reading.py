@@ -84,11 +84,11 @@ def _interface_problems(page, path: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def survey(site_url, chapters, pages):
-    """What the checks that cover every chapter at both widths find, each chapter loaded once:
-    at each width (the viewport resized, as a reader turning a tablet would, with book.js's
-    resize handling let run) the line breaks and permalinks as the page opens, and at 1280 px
-    the interface text; then every `<details>` opened, and at each width nothing may be cut off;
-    at 390 px, the highlight bands of the complete program (see test_changes.py).
+    """What the checks that cover every chapter at both widths find, each chapter loaded once,
+    every `<details>` opened (so their text is read too), at one width and then at the other (the
+    viewport resized, as a reader turning a tablet would, with book.js's resize handling let
+    run): the line breaks, permalinks and that nothing is cut off; at 1280 px the interface
+    text; at 390 px, the highlight bands of the complete program (see test_changes.py).
 
     {"lines": {width: [...]}, "permalinks": {...}, "overflow": {...}, "interface": [...]},
     each problem naming its page and width; "bands": {path: what BANDS measured}; "offline":
@@ -105,26 +105,27 @@ def survey(site_url, chapters, pages):
 
     watch = PageWatch(page, site_url)  # read by test_every_page_is_offline_and_free_of_errors
     try:
-        for path in chapters:
-            at(WIDTHS[0])
+        for i, path in enumerate(chapters):
+            # opened at one width and resized to the other, in turn 390 px and 1280 px first, so
+            # that the next chapter opens at the width this one ends at
+            order = WIDTHS if i % 2 == 0 else WIDTHS[::-1]
+            at(order[0])
             watch.goto(path)
             page.wait_for_load_state("load")
             page.evaluate("document.fonts.ready.then(() => true)")
-            for width in WIDTHS:
-                at(width)
-                first = page.evaluate(f"path => ({{ lines: ({LINE_BREAKS})(), permalinks: ({PERMALINKS})(path) }})", path)
-                found["lines"][width] += [f"/{path} at {width}px: {p}" for p in first["lines"]]
-                found["permalinks"][width] += [f"{p} at {width}px" for p in first["permalinks"]]
-                if width == 1280:
-                    found["interface"] += _interface_problems(page, path)
             # as when a reader has scrolled through it all: every box laid out (book.css lays out
             # only what is near the screen, and book.js checks a box once it is laid out; the
             # wide-equation test below scrolls for real), every <details> open
             page.evaluate(EVERYTHING_LAID_OUT)
             page.evaluate("document.querySelectorAll('article details').forEach(d => d.open = true)")
             wait_checked(page)
-            for width in (page.viewport_size["width"], *(w for w in WIDTHS if w != page.viewport_size["width"])):
+            for width in order:
                 at(width)
+                first = page.evaluate(f"path => ({{ lines: ({LINE_BREAKS})(), permalinks: ({PERMALINKS})(path) }})", path)
+                found["lines"][width] += [f"/{path} at {width}px: {p}" for p in first["lines"]]
+                found["permalinks"][width] += [f"{p} at {width}px" for p in first["permalinks"]]
+                if width == 1280:
+                    found["interface"] += _interface_problems(page, path)
                 found["overflow"][width] += [f"/{path} at {width}px: {p}" for p in page.evaluate(OVERFLOW)]
                 if width == BANDS_WIDTH:
                     found["bands"][path] = page.evaluate(BANDS)
