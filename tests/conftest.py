@@ -25,7 +25,7 @@ BUILD_TEST_FILE = Path(__file__).with_name("test_site_build.py")
 BUILD_TEST = "test_strict_build_passes_without_warnings"
 BUILD_TIMEOUT = 600  # seconds
 # The files that take longest (measured with benchmarks/bench_build.py suite), slowest first
-SLOWEST_FIRST = ("test_browser.py", "test_reading.py", "test_notebooks.py", "test_search.py")
+SLOWEST_FIRST = ("test_reading.py", "test_browser.py", "test_typesetting.py", "test_notebooks.py", "test_search.py")
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which acts on -n
