@@ -65,6 +65,13 @@ def _hint(content: str, m: re.Match, tag: str, attrs: str, around: list[tuple[st
     return None
 
 
+_done: dict[str, str] = {}  # a page's HTML -> with hints (`mkdocs serve` rebuilds unchanged pages)
+
+
 @event_priority(-300)  # after every hook that changes the page's HTML
 def on_page_content(content: str, page, config, files) -> str:
-    return add_hints(content)
+    if content not in _done:
+        if len(_done) > 400:  # about ten builds' worth of pages
+            _done.clear()
+        _done[content] = add_hints(content)
+    return _done[content]

@@ -243,74 +243,84 @@ def test_every_script_is_deferred(site):
         assert len(order) == 2 and "bundle." in order[0], (page.relative_to(site), order)
 
 
-LAID_OUT = """() => [...document.querySelector('.md-content__inner').children].map(e => {
-  const r = e.getBoundingClientRect()
-  return [e.tagName + '.' + e.className, Math.round(r.top + scrollY), Math.round(r.height)]
-})"""
-
-
-@pytest.mark.parametrize("width", [390, 1280])
-def test_laying_out_on_demand_moves_nothing(site_url, chromium, width):
-    """book.css lets the browser lay out paragraphs, display equations and listings only near the
-    screen. Once a reader has scrolled through a chapter, every block sits where it would without
-    that rule (containment changes no margin or size), and what is on screen was drawn."""
-    page = chromium.new_page(viewport={"width": width, "height": 900})
-    try:
-        page.goto(site_url + LIGHTHOUSE_PAGE)
-        skipped = page.evaluate("""() => [...document.querySelectorAll('.md-content__inner > p')]
-            .filter(p => !(p.firstChild && p.firstElementChild ? p.firstElementChild : p).checkVisibility({ contentVisibilityAuto: true })).length""")
-        for _ in range(2):  # the math font loads with the first formula drawn: read once it is in
-            height = page.evaluate("document.documentElement.scrollHeight")
-            for y in range(0, height + 900, 600):  # a reader's scroll, two frames per step
-                page.evaluate("y => new Promise(r => { scrollTo(0, y); requestAnimationFrame(() => requestAnimationFrame(r)) })", y)
-            page.evaluate("document.fonts.ready.then(() => true)")
-        scrolled = page.evaluate(LAID_OUT)
-        page.add_style_tag(content="* { content-visibility: visible !important; contain: none !important }")
-        plain = page.evaluate(LAID_OUT)
-    finally:
-        page.close()
-    assert skipped > 0, "no paragraph of step 4 was left for later: the rule in book.css is not applied"
-    assert len(scrolled) == len(plain) > 50
-    moved = [(a, b) for a, b in zip(scrolled, plain) if a != b]
-    assert not moved, f"{len(moved)} blocks moved or changed height, first: {moved[:3]}"
-
-
-PLACEHOLDERS = """() => {
+# What the browser does with the blocks book.css lets it draw later, on the open page: every such
+# block (computed content-visibility: auto) is drawn now, once with the containment that rule
+# brings (layout, style, paint) and once without. Their top-level blocks must sit at the same
+# places, and no block may be taller than the placeholder it had before it was drawn.
+DRAWN_LATER = """() => {
+  const article = document.querySelector('.md-content__inner')
+  const later = [...article.querySelectorAll('*')].filter(e => getComputedStyle(e).contentVisibility === 'auto')
+  const skipped = later.filter(e => !(e.firstElementChild || e).checkVisibility({ contentVisibilityAuto: true })).length
+  const sizes = later.map(e => getComputedStyle(e).containIntrinsicBlockSize)
   const style = document.createElement('style')
   style.textContent = '* { content-visibility: visible !important }'
   document.head.append(style)
-  const blocks = [...document.querySelectorAll('.md-content__inner > :is(p, .math-display), .md-content__inner > .highlight > pre')]
-    .map(e => [e, getComputedStyle(e).containIntrinsicBlockSize])
-    .filter(([, size]) => size.startsWith('auto '))
-    .map(([e, size]) => ({ what: e.tagName + ' ' + e.textContent.trim().slice(0, 40),
-                           placeholder: parseFloat(size.slice(5)), height: e.getBoundingClientRect().height }))
+  const place = () => [...article.children].map(e => {
+    const r = e.getBoundingClientRect()
+    return [e.tagName + '.' + e.className, Math.round(r.top + scrollY), Math.round(r.height)]
+  })
+  later.forEach(e => { e.style.contain = 'layout style paint' })
+  const contained = place()
+  const heights = later.map(e => e.getBoundingClientRect().height)
+  later.forEach(e => { e.style.contain = '' })
+  const plain = place()
   style.remove()
-  return blocks
+  const blocks = later.map((e, i) => ({ what: e.tagName + ' ' + e.textContent.trim().slice(0, 40),
+    placeholder: sizes[i].startsWith('auto ') ? parseFloat(sizes[i].slice(5)) : null, height: heights[i] }))
+  return { count: later.length, skipped, contained, plain, blocks }
 }"""
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_a_block_not_drawn_yet_reserves_at_least_its_height(site_url, chromium, width):
-    """A placeholder (book.css, counts from hooks/layout_hints.py) is never shorter than its block:
-    text not drawn yet stays inside its own box, where a checker reading the colours behind it
-    finds the page, not the next block (axe-core issue 2768); and the scroll bar is about right."""
+def test_blocks_drawn_later_move_nothing_and_fit_their_placeholders(site_url, chromium, width):
+    """book.css lets the browser lay out paragraphs, display equations and listings past the first
+    screen only when they come near. Drawn, every block sits where it would without that rule
+    (containment changes no margin or size); not drawn yet, its placeholder (counts from
+    hooks/layout_hints.py) is never shorter than the block, so text not drawn yet stays inside its
+    own box (a checker reading the colours behind it finds the page, not the next block: axe-core
+    issue 2768), and the scroll bar is about right."""
     page = chromium.new_page(viewport={"width": width, "height": 900})
+    problems, counted, skipped, placeholders, heights = [], 0, 0, 0.0, 0.0
     try:
-        short, counted, placeholders, heights = [], 0, 0.0, 0.0
-        for path in ("step04/", "en/step04/", "step10/", "en/step10/", "notebooks/step05/"):
+        for path in (LIGHTHOUSE_PAGE, "en/step10/", "notebooks/step05/"):
             page.goto(site_url + path)
             page.evaluate("document.fonts.ready.then(() => true)")
-            for block in page.evaluate(PLACEHOLDERS):
-                counted += 1
+            found = page.evaluate(DRAWN_LATER)
+            counted += found["count"]
+            skipped += found["skipped"]
+            assert len(found["contained"]) == len(found["plain"]) > 20, path
+            moved = [(a, b) for a, b in zip(found["contained"], found["plain"]) if a != b]
+            problems += [f"/{path}: moved or resized by containment: {a} -> {b}" for a, b in moved[:3]]
+            for block in found["blocks"]:
+                if block["placeholder"] is None:
+                    problems.append(f"/{path}: no placeholder height: {block}")
+                    continue
                 placeholders += block["placeholder"]
                 heights += block["height"]
                 if block["placeholder"] < block["height"]:
-                    short.append(f"/{path} at {width}px: {block}")
+                    problems.append(f"/{path}: placeholder shorter than its block: {block}")
     finally:
         page.close()
-    assert counted > 100, counted
-    assert not short, f"{len(short)} placeholders shorter than their block:\n" + "\n".join(short[:10])
+    assert counted > 100 and skipped > 50, f"{counted} blocks drawn later, {skipped} not drawn at load: is book.css's rule applied?"
+    assert not problems, f"at {width}px:\n" + "\n".join(problems[:12])
     assert placeholders < 2.5 * heights, f"placeholders {placeholders:.0f}px for blocks {heights:.0f}px tall"
+
+
+def test_layout_hints_count_what_each_top_level_block_holds():
+    import layout_hints
+
+    page = ('<p>한 <b>문장</b> &amp; x</p><div class="highlight"><pre><span></span><code>a = 1\n'
+            'b = 2\nprint(a)\n</code></pre></div><div class="highlight output"><span class="filename">'
+            '실행 결과</span><pre><code>1\n</code></pre></div><div class="math-display" data-search-exclude>'
+            '<math><mtable><mtr></mtr><mtr></mtr><mtr></mtr></mtable></math></div><details><p>안</p>'
+            '</details><ul><li><p>목록</p></li></ul><p style="color: red">이미 있는 style</p>')
+    hinted = layout_hints.add_hints(page)
+    assert '<p style="--dz-chars:8">' in hinted  # "한 문장 & x": tags and entities read as text
+    assert '<pre style="--dz-lines:3">' in hinted
+    assert '<div class="math-display" data-search-exclude style="--dz-rows:3">' in hinted
+    assert hinted.count("--dz-") == 3, hinted  # not the output block, nor blocks inside others
+    assert layout_hints.on_page_content(page, None, None, None) == hinted
+    assert layout_hints.on_page_content(page, None, None, None) == hinted  # remembered, the same
 
 
 # --- Lighthouse ---------------------------------------------------------------------------------
