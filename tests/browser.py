@@ -146,10 +146,19 @@ def read_net_log(path: Path) -> NetLog:
     """A Chromium net log, read while it is being written.
 
     Chromium writes the constants on the first line and then one event per line, closing the
-    JSON only at exit; an unfinished last line is left out.
+    JSON only at exit; an unfinished last line is left out. A log read just as Chromium starts
+    it may not have its whole first line yet: it is read again, for up to 10 s.
     """
-    lines = path.read_text("utf8", errors="replace").split("\n")
-    constants = json.loads(lines[0].rstrip().rstrip(",") + "}")["constants"]
+    deadline = time.monotonic() + 10
+    while True:
+        lines = path.read_text("utf8", errors="replace").split("\n")
+        try:
+            constants = json.loads(lines[0].rstrip().rstrip(",") + "}")["constants"]
+            break
+        except (json.JSONDecodeError, KeyError):
+            if len(lines) > 1 or time.monotonic() > deadline:
+                raise ValueError(f"{path}: the net log's first line is not Chromium's constants: {lines[0][:200]!r}")
+            time.sleep(0.1)
     events = []
     for line in lines[1:]:
         line = line.strip().rstrip(",")
