@@ -20,7 +20,6 @@ from mkdocs.plugins import event_priority
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)([^>]*?)(/?)>")
 _BLOCKS = {"div", "details", "ul", "ol", "li", "blockquote", "table", "figure", "section", "dl", "dd",
            "p", "pre", "nav", "aside", "summary", "form", "article"}
-_VOID = {"br", "hr", "img", "input", "meta", "link", "source", "wbr", "col", "area", "embed", "track"}
 _STRIP = re.compile(r"<[^>]+>")
 
 
@@ -35,7 +34,7 @@ def add_hints(content: str) -> str:
     open_blocks: list[tuple[str, str]] = []  # (tag, attributes) of the blocks around the position
     for m in _TAG.finditer(content):
         closing, tag, attrs = m.group(1), m.group(2).lower(), m.group(3)
-        if tag not in _BLOCKS or m.group(4) or tag in _VOID:
+        if tag not in _BLOCKS or m.group(4):
             continue
         if closing:
             while open_blocks and open_blocks.pop()[0] != tag:  # an unclosed block: dropped

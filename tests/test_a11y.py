@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, page_paths, serve, skip_or_fail
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, DRAW_EVERY_BLOCK, page_paths, serve, skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[1]
 LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / "lighthouse" / "cli" / "index.js"
@@ -170,7 +170,7 @@ def test_axe_finds_no_violation_on_any_page(site, hosted_url, chromium, scheme):
             # every block drawn, as a reader who has scrolled through sees it: book.css lets the
             # browser skip blocks far from the screen, and axe would read colours behind a
             # skipped block's text from whatever its placeholder box overlaps
-            page.add_style_tag(content="* { content-visibility: visible !important }")
+            page.add_style_tag(content=DRAW_EVERY_BLOCK)
             for violation in axe.run(page).response["violations"]:
                 nodes = violation["nodes"]
                 first = nodes[0].get("failureSummary", "").replace("\n", " ")[:240]
@@ -247,13 +247,13 @@ def test_every_script_is_deferred(site):
 # block (computed content-visibility: auto) is drawn now, once with the containment that rule
 # brings (layout, style, paint) and once without. Their top-level blocks must sit at the same
 # places, and no block may be taller than the placeholder it had before it was drawn.
-DRAWN_LATER = """() => {
+DRAWN_LATER = """css => {
   const article = document.querySelector('.md-content__inner')
   const later = [...article.querySelectorAll('*')].filter(e => getComputedStyle(e).contentVisibility === 'auto')
   const skipped = later.filter(e => !(e.firstElementChild || e).checkVisibility({ contentVisibilityAuto: true })).length
   const sizes = later.map(e => getComputedStyle(e).containIntrinsicBlockSize)
   const style = document.createElement('style')
-  style.textContent = '* { content-visibility: visible !important }'
+  style.textContent = css
   document.head.append(style)
   const place = () => [...article.children].map(e => {
     const r = e.getBoundingClientRect()
@@ -285,7 +285,7 @@ def test_blocks_drawn_later_move_nothing_and_fit_their_placeholders(site_url, ch
         for path in (LIGHTHOUSE_PAGE, "en/step10/", "notebooks/step05/"):
             page.goto(site_url + path)
             page.evaluate("document.fonts.ready.then(() => true)")
-            found = page.evaluate(DRAWN_LATER)
+            found = page.evaluate(DRAWN_LATER, DRAW_EVERY_BLOCK)
             counted += found["count"]
             skipped += found["skipped"]
             assert len(found["contained"]) == len(found["plain"]) > 20, path

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import (
-    HANGUL, LANGUAGES, PageWatch, counterpart, language_of, page_paths, wait_for_search,
+    DRAW_EVERY_BLOCK, HANGUL, LANGUAGES, PageWatch, counterpart, language_of, page_paths, wait_for_search,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,12 +56,12 @@ def open_page(page, url: str) -> None:
 SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
-EVERYTHING_LAID_OUT = """() => {
+EVERYTHING_LAID_OUT = f"""() => {{
   const style = document.createElement('style')
-  style.textContent = '* { content-visibility: visible !important }'
+  style.textContent = '{DRAW_EVERY_BLOCK}'
   document.head.append(style)
   dispatchEvent(new Event('resize'))  // book.js checks every box again
-}"""
+}}"""
 
 
 def wait_checked(page) -> None:
