@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -863,6 +864,9 @@ def test_cells_use_the_full_width_on_a_phone(site, site_url, chromium):
         context.close()
 
 
+_EVERY_PAGE_LOADS = ("/assets/javascripts/workers/search.", "/assets/images/favicon.png")
+
+
 def _loaded_gzipped(site: Path, site_url: str, chromium, paths: list[str]) -> dict[str, dict[str, int]]:
     """For each path, every file its page loads (until the network is idle), with its gzipped
     size. Each page in a browser context of its own (nothing cached from another), all loading
@@ -875,8 +879,16 @@ def _loaded_gzipped(site: Path, site_url: str, chromium, paths: list[str]) -> di
             urls = loaded[path] = []
             page.on("requestfinished", lambda r, urls=urls: urls.append(r.url))
             page.goto(site_url + path, wait_until="commit")
-        for context in contexts:
-            context.pages[0].wait_for_load_state("networkidle")
+        for context, urls in zip(contexts, loaded.values()):
+            page = context.pages[0]
+            page.wait_for_load_state("networkidle")
+            # the network can be quiet for 500 ms before the deferred scripts have started the
+            # search worker, or before the browser asks for the icon (several pages load at once):
+            # every page of the book loads both, so wait for them by name
+            deadline = time.monotonic() + 10
+            while not all(any(m in u for u in urls) for m in _EVERY_PAGE_LOADS) and time.monotonic() < deadline:
+                page.wait_for_timeout(50)
+            page.wait_for_load_state("networkidle")
     finally:
         for context in contexts:
             context.close()
