@@ -64,22 +64,31 @@ EVERYTHING_LAID_OUT = f"""() => {{
 }}"""
 
 
+# Resolves when the root carries data-dz-checked: at once, or when book.js sets it (watched, not
+# polled: polling every frame keeps the browser drawing frames while it waits).
+CHECKED = """() => new Promise((done, fail) => {
+  const root = document.documentElement, has = () => root.hasAttribute('data-dz-checked')
+  if (has()) return done(true)
+  const seen = new MutationObserver(() => has() && (seen.disconnect(), clearTimeout(late), done(true)))
+  seen.observe(root, { attributes: true, attributeFilter: ['data-dz-checked'] })
+  const late = setTimeout(() => (seen.disconnect(), fail(new Error('book.js never marked the page checked'))), 10000)
+})"""
+
+
 def wait_checked(page) -> None:
     """Until book.js has checked every box (it does so in idle slices after load, a resize or a
     <details> opening, and then marks the root with data-dz-checked)."""
     page.evaluate(SETTLE)  # a resize or toggle has reached book.js, which cleared the mark
-    page.wait_for_function("document.documentElement.hasAttribute('data-dz-checked')", timeout=10_000)
+    page.evaluate(CHECKED)
 
 
 def _interface_problems(page, path: str) -> list[str]:
     """Interface text of the open page (at 1280 px) that is not in the page's language."""
     lang = "en" if path.startswith("en/") else "ko"
-    page.locator("article pre").first.hover() if page.locator("article pre").count() else None
-    strings = page.evaluate(INTERFACE)
     # nav and toc entries are chapter and section titles: a Korean title may name a class
-    titles = set(page.evaluate("[...document.querySelectorAll('.md-nav__link')].map(a => a.textContent.replace(/\\s+/g, ' ').trim())"))
-    strings = [s for s in strings if s[1] not in titles]
-    page.mouse.move(0, 0)
+    strings, titles = page.evaluate(f"""() => [({INTERFACE})(), [...document.querySelectorAll('.md-nav__link')]
+                                              .map(a => a.textContent.replace(/\\s+/g, ' ').trim())]""")
+    strings = [s for s in strings if s[1] not in set(titles)]
     return [f"/{path}: {p}" for p in _wrong_language(lang, strings)]
 
 
@@ -450,3 +459,40 @@ def test_the_interface_check_sees_english_on_a_korean_page():
         "a[title]: 'Permanent link'"]
     assert _wrong_language("en", [["a[title]", "이 절로 바로 가는 링크"], ["a", "한국어"]]) == [
         "a[title]: '이 절로 바로 가는 링크'"]
+
+
+def test_the_page_watch_notes_every_kind_of_fault(chromium, tmp_path):
+    """PageWatch itself, on a small site that does everything it must catch: a request and a
+    WebSocket to another host, a console error, an uncaught error, a missing file. A clean page
+    read after it adds nothing, and each fault names the page it happened on."""
+    from tests.browser import serve
+
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "index.html").write_text("""<!doctype html><title>bad</title>
+<img src="https://example.com/pixel.png" alt="">
+<script>
+  console.error("planted console error")
+  try { new WebSocket("wss://example.org/socket") } catch (e) {}
+  fetch("missing.json").catch(() => {})
+  setTimeout(() => { throw new Error("planted uncaught error") })
+</script>""", "utf8")
+    (tmp_path / "index.html").write_text("<!doctype html><title>clean</title><p>nothing wrong", "utf8")
+    with serve(tmp_path) as url:
+        context = chromium.new_context()
+        try:
+            page = context.new_page()
+            watch = PageWatch(page, url)
+            watch.goto("bad/")
+            page.wait_for_timeout(100)  # the thrown error's timer
+            watch.goto("")
+            problems = watch.stop()
+        finally:
+            context.close()
+    found = "\n".join(problems)
+    for expected in ("/bad/: request to another host: https://example.com/pixel.png",
+                     "/bad/: WebSocket to another host: wss://example.org/socket",
+                     "/bad/: console error: planted console error",
+                     "/bad/: page error: planted uncaught error",
+                     "/bad/: HTTP 404: " + url + "bad/missing.json"):
+        assert any(p.startswith(expected) for p in problems), f"not noted: {expected}\n{found}"
+    assert not [p for p in problems if p.startswith("/: ")], found
