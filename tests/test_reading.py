@@ -464,15 +464,17 @@ def test_the_interface_check_sees_english_on_a_korean_page():
 def test_the_page_watch_notes_every_kind_of_fault(chromium, tmp_path):
     """PageWatch itself, on a small site that does everything it must catch: a request and a
     WebSocket to another host, a console error, an uncaught error, a missing file. A clean page
-    read after it adds nothing, and each fault names the page it happened on."""
+    read after it adds nothing, and each fault names the page it happened on. ("Another host" is
+    another port on loopback: a real outside host would rightly fail test_site_build's net-log
+    check, which reads what every browser of the run attempted.)"""
     from tests.browser import serve
 
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "index.html").write_text("""<!doctype html><title>bad</title>
-<img src="https://example.com/pixel.png" alt="">
+<img src="http://127.0.0.1:9/pixel.png" alt="">
 <script>
   console.error("planted console error")
-  try { new WebSocket("wss://example.org/socket") } catch (e) {}
+  try { new WebSocket("ws://localhost:9/socket") } catch (e) {}
   fetch("missing.json").catch(() => {})
   setTimeout(() => { throw new Error("planted uncaught error") })
 </script>""", "utf8")
@@ -489,8 +491,8 @@ def test_the_page_watch_notes_every_kind_of_fault(chromium, tmp_path):
         finally:
             context.close()
     found = "\n".join(problems)
-    for expected in ("/bad/: request to another host: https://example.com/pixel.png",
-                     "/bad/: WebSocket to another host: wss://example.org/socket",
+    for expected in ("/bad/: request to another host: http://127.0.0.1:9/pixel.png",
+                     "/bad/: WebSocket to another host: ws://localhost:9/socket",
                      "/bad/: console error: planted console error",
                      "/bad/: page error: planted uncaught error",
                      "/bad/: HTTP 404: " + url + "bad/missing.json"):
