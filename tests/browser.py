@@ -317,21 +317,24 @@ class Element:
         return "".join(c if isinstance(c, str) else c.text() for c in self.children)
 
     def iter(self):
-        yield self
-        for c in self.children:
-            if isinstance(c, Element):
-                yield from c.iter()
+        """This element and every element inside it, in document order (a loop, not nested
+        generators: a chapter has thousands of elements, walked by many tests)."""
+        stack = [self]
+        while stack:
+            el = stack.pop()
+            yield el
+            stack.extend(c for c in reversed(el.children) if type(c) is Element)
+
+    def _matches(self, tag, cls, attrs) -> bool:
+        return ((tag is None or self.tag == tag) and (cls is None or cls in self.classes)
+                and all(self.attrs.get(k) == v for k, v in attrs.items()))
 
     def find_all(self, tag: str | None = None, cls: str | None = None, **attrs) -> list[Element]:
-        return [
-            e for e in self.iter()
-            if (tag is None or e.tag == tag) and (cls is None or cls in e.classes)
-            and all(e.attrs.get(k) == v for k, v in attrs.items())
-        ]
+        return [e for e in self.iter() if e._matches(tag, cls, attrs)]
 
     def find(self, tag: str | None = None, cls: str | None = None, **attrs) -> Element | None:
-        found = self.find_all(tag, cls, **attrs)
-        return found[0] if found else None
+        """The first match in document order, or None."""
+        return next((e for e in self.iter() if e._matches(tag, cls, attrs)), None)
 
 
 class _TreeBuilder(HTMLParser):
@@ -365,6 +368,18 @@ def parse_html(text: str) -> Element:
     builder.feed(text)
     builder.close()
     return builder.root
+
+
+def parse_file(file: Path) -> Element:
+    """A built page's tree, parsed once per process for each version of the file (several test
+    modules read every page; the tree is shared, so read it, never change it)."""
+    stat = file.stat()
+    return _parse_file(file, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=None)
+def _parse_file(file: Path, mtime_ns: int, size: int) -> Element:
+    return parse_html(file.read_text("utf8"))
 
 
 @dataclass

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.browser import (
-    HANGUL, LANGUAGES, counterpart, language_of, links_and_ids, page_paths, parse_html, path_of,
+    HANGUL, LANGUAGES, counterpart, language_of, links_and_ids, page_paths, parse_file, parse_html, path_of,
     resolve, search, wait_for_search,
 )
 
@@ -63,7 +63,7 @@ def site(built_site) -> Path:
 @pytest.fixture(scope="module")
 def pages(site) -> dict[str, object]:
     """Every built page, parsed: {"step04/": tree, "en/step04/": tree, ...}."""
-    return {p: parse_html((site / p / "index.html").read_text("utf8")) for p in page_paths(site)}
+    return {p: parse_file(site / p / "index.html") for p in page_paths(site)}
 
 
 # --- the built HTML, no browser -----------------------------------------------------------------

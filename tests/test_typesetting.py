@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import LANGUAGES, parse_html
+from tests.browser import LANGUAGES, parse_file
 from tests.test_reading import ROOT, SETTLE, open_page, pages, site  # noqa: F401  (pages, site: fixtures)
 
 
@@ -225,7 +225,7 @@ def test_output_blocks_look_like_output_and_wrap_clear_of_the_copy_button(site_u
 
 def _article_ids(site: Path, path: str) -> dict[str, list[str]]:
     """The ids of a built page's article (read from its HTML: choosing one needs no browser)."""
-    article = parse_html((site / path / "index.html").read_text("utf8")).find("article")
+    article = parse_file(site / path / "index.html").find("article")
     return {
         "headings": [h.attrs["id"] for h in article.iter() if h.tag in ("h2", "h3") and h.attrs.get("id")],
         "any": [e.attrs["id"] for e in article.iter() if e.attrs.get("id") and not e.attrs["id"].startswith("__codelineno")],
@@ -261,7 +261,7 @@ def test_the_language_switcher_carries_the_fragment(site, site_url, pages, start
 def test_the_switcher_keeps_the_section_on_screen_without_a_fragment(site, site_url, pages):
     page = pages[1280]
     chapter = "step05/"
-    headings = [h.attrs.get("id") for h in parse_html((site / "en" / chapter / "index.html").read_text("utf8"))
+    headings = [h.attrs.get("id") for h in parse_file(site / "en" / chapter / "index.html")
                 .find("article").find_all("h2") if h.attrs.get("id")]
     open_page(page, site_url + chapter)
     shared = [h for h in page.evaluate("[...document.querySelectorAll('article h2[id]')].map(h => h.id)") if h in headings]
