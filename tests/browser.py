@@ -229,6 +229,37 @@ def counterpart(path: str, lang: str) -> str:
     return bare if lang == LANGUAGES[0] else f"{lang}/{bare}"
 
 
+# --- a tab's colour scheme -----------------------------------------------------------------------
+
+
+def use_color_scheme(page, scheme: str, site_url: str) -> None:
+    """Open the book's next pages in `page` in `scheme` ("light" or "dark"), as a device set to it
+    that has not shown the book before: the media feature emulated, and the palette Material
+    remembers forgotten (it stores the palette it shows in localStorage on every page load and
+    shows that one next time, whatever the device's setting has become)."""
+    origin = f"{urlsplit(site_url).scheme}://{urlsplit(site_url).netloc}"
+    if page.url.startswith(origin + "/"):  # an open page of the book would store its palette again
+        page.goto("about:blank")
+    page.emulate_media(color_scheme=scheme)
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "local_storage"})
+    finally:
+        cdp.detach()
+    _schemes_set.setdefault(id(page), set()).add(site_url)
+
+
+_schemes_set: dict[int, set[str]] = {}  # id(page) -> the sites a test set a scheme for
+
+
+def put_scheme_back(page) -> None:
+    """Light again, with nothing remembered for the sites `use_color_scheme` was used on."""
+    for site_url in _schemes_set.pop(id(page), ()):
+        use_color_scheme(page, "light", site_url)
+    _schemes_set.pop(id(page), None)  # which noted them again
+    page.emulate_media(color_scheme="light")
+
+
 # --- watching pages for errors and requests off the site -----------------------------------------
 
 

@@ -272,35 +272,32 @@ DRAWN_LATER = """css => {
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_blocks_drawn_later_move_nothing_and_fit_their_placeholders(site_url, chromium, width):
+def test_blocks_drawn_later_move_nothing_and_fit_their_placeholders(site_url, tabs, width):
     """book.css lets the browser lay out paragraphs, display equations and listings past the first
     screen only when they come near. Drawn, every block sits where it would without that rule
     (containment changes no margin or size); not drawn yet, its placeholder (counts from
     hooks/layout_hints.py) is never shorter than the block, so text not drawn yet stays inside its
     own box (a checker reading the colours behind it finds the page, not the next block: axe-core
     issue 2768), and the scroll bar is about right."""
-    page = chromium.new_page(viewport={"width": width, "height": 900})
+    page = tabs[width]
     problems, counted, skipped, placeholders, heights = [], 0, 0, 0.0, 0.0
-    try:
-        for path in (LIGHTHOUSE_PAGE, "en/step10/", "notebooks/step05/"):
-            page.goto(site_url + path)
-            page.evaluate("document.fonts.ready.then(() => true)")
-            found = page.evaluate(DRAWN_LATER, DRAW_EVERY_BLOCK)
-            counted += found["count"]
-            skipped += found["skipped"]
-            assert len(found["contained"]) == len(found["plain"]) > 20, path
-            moved = [(a, b) for a, b in zip(found["contained"], found["plain"]) if a != b]
-            problems += [f"/{path}: moved or resized by containment: {a} -> {b}" for a, b in moved[:3]]
-            for block in found["blocks"]:
-                if block["placeholder"] is None:
-                    problems.append(f"/{path}: no placeholder height: {block}")
-                    continue
-                placeholders += block["placeholder"]
-                heights += block["height"]
-                if block["placeholder"] < block["height"]:
-                    problems.append(f"/{path}: placeholder shorter than its block: {block}")
-    finally:
-        page.close()
+    for path in (LIGHTHOUSE_PAGE, "en/step10/", "notebooks/step05/"):
+        page.goto(site_url + path)
+        page.evaluate("document.fonts.ready.then(() => true)")
+        found = page.evaluate(DRAWN_LATER, DRAW_EVERY_BLOCK)
+        counted += found["count"]
+        skipped += found["skipped"]
+        assert len(found["contained"]) == len(found["plain"]) > 20, path
+        moved = [(a, b) for a, b in zip(found["contained"], found["plain"]) if a != b]
+        problems += [f"/{path}: moved or resized by containment: {a} -> {b}" for a, b in moved[:3]]
+        for block in found["blocks"]:
+            if block["placeholder"] is None:
+                problems.append(f"/{path}: no placeholder height: {block}")
+                continue
+            placeholders += block["placeholder"]
+            heights += block["height"]
+            if block["placeholder"] < block["height"]:
+                problems.append(f"/{path}: placeholder shorter than its block: {block}")
     assert counted > 100 and skipped > 50, f"{counted} blocks drawn later, {skipped} not drawn at load: is book.css's rule applied?"
     assert not problems, f"at {width}px:\n" + "\n".join(problems[:12])
     assert placeholders < 2.5 * heights, f"placeholders {placeholders:.0f}px for blocks {heights:.0f}px tall"

@@ -20,7 +20,7 @@ import pytest
 
 from tests.browser import (
     HANGUL, LANGUAGES, counterpart, language_of, links_and_ids, page_paths, parse_file, parse_html, path_of,
-    resolve, search, wait_for_search,
+    resolve, search, use_color_scheme, wait_for_search,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,67 +189,58 @@ def test_admonition_titles_are_in_the_page_language(pages):
 SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
-def test_copy_button_copies_only_the_code(site, site_url, chromium):
+def test_copy_button_copies_only_the_code(site, site_url, tabs):
     chapter = first_chapter(site, "step01", "step02", "step03")
-    context = chromium.new_context(permissions=["clipboard-read", "clipboard-write"])
-    try:
-        for lang in LANGUAGES:
-            source = read_page(ROOT / "docs" / f"{chapter}.{lang}.md")
-            block = next(b for b in source.python_blocks if b.output is not None)
-            page = context.new_page()
-            page.goto(site_url + chapter_path(lang, chapter).lstrip("/"))
-            code = block.code.rstrip("\n")
-            index = page.evaluate(
-                """code => [...document.querySelectorAll('article pre')]
-                    .findIndex(pre => pre.querySelector('code').innerText.replace(/\\n$/, '') === code)""",
-                code,
-            )
-            assert index >= 0, f"{lang}: the block at line {block.line} is not on the page"
-            pre = page.locator("article pre").nth(index)
-            pre.hover()
-            pre.locator("button.md-code__button[data-md-type=copy]").click()
-            page.wait_for_function("navigator.clipboard.readText().then(t => t.length > 0)")
-            copied = page.evaluate("navigator.clipboard.readText()")
-            # the source block: code only; its output is a separate block, and there are no >>> prompts
-            assert copied.rstrip("\n") == code, f"{lang}: copied {copied!r}, the block holds {code!r}"
-            assert not copied.lstrip().startswith((">>>", "$ ")), copied
-            page.evaluate("navigator.clipboard.writeText('')")
-            page.close()
-    finally:
-        context.close()
+    page = tabs[1280]
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])  # taken back after the test
+    for lang in LANGUAGES:
+        source = read_page(ROOT / "docs" / f"{chapter}.{lang}.md")
+        block = next(b for b in source.python_blocks if b.output is not None)
+        page.goto(site_url + chapter_path(lang, chapter).lstrip("/"))
+        code = block.code.rstrip("\n")
+        index = page.evaluate(
+            """code => [...document.querySelectorAll('article pre')]
+                .findIndex(pre => pre.querySelector('code').innerText.replace(/\\n$/, '') === code)""",
+            code,
+        )
+        assert index >= 0, f"{lang}: the block at line {block.line} is not on the page"
+        pre = page.locator("article pre").nth(index)
+        pre.hover()
+        pre.locator("button.md-code__button[data-md-type=copy]").click()
+        page.wait_for_function("navigator.clipboard.readText().then(t => t.length > 0)")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        # the source block: code only; its output is a separate block, and there are no >>> prompts
+        assert copied.rstrip("\n") == code, f"{lang}: copied {copied!r}, the block holds {code!r}"
+        assert not copied.lstrip().startswith((">>>", "$ ")), copied
+        page.evaluate("navigator.clipboard.writeText('')")
 
 
 @pytest.mark.parametrize("start", LANGUAGES)
-def test_language_switcher_goes_to_the_same_chapter(site, site_url, chromium, start):
+def test_language_switcher_goes_to_the_same_chapter(site, site_url, tabs, start):
     chapter = first_chapter(site, "step04", "step05", "step01")
     other = next(lang for lang in LANGUAGES if lang != start)
-    context = chromium.new_context()
-    try:
-        page = context.new_page()
-        page.goto(site_url + chapter_path(start, chapter).lstrip("/"))
-        assert page.evaluate("document.documentElement.lang") == start
-        page.locator(".md-header__option .md-select").hover()
-        with page.expect_navigation():
-            page.locator(f"a.md-select__link[hreflang={other}]").click()
-        assert urlsplit(page.url).path == chapter_path(other, chapter)
-        assert page.evaluate("document.documentElement.lang") == other
-    finally:
-        context.close()
+    page = tabs[1280]
+    page.goto(site_url + chapter_path(start, chapter).lstrip("/"))
+    assert page.evaluate("document.documentElement.lang") == start
+    page.locator(".md-header__option .md-select").hover()
+    with page.expect_navigation():
+        page.locator(f"a.md-select__link[hreflang={other}]").click()
+    assert urlsplit(page.url).path == chapter_path(other, chapter)
+    assert page.evaluate("document.documentElement.lang") == other
 
 
-def test_korean_text_is_drawn_with_a_korean_font(site_url, chromium):
-    context = chromium.new_context()
+def test_korean_text_is_drawn_with_a_korean_font(site_url, tabs):
+    page = tabs[1280]
+    page.goto(site_url)
+    cdp = page.context.new_cdp_session(page)
     try:
-        page = context.new_page()
-        page.goto(site_url)
-        cdp = context.new_cdp_session(page)
         cdp.send("DOM.enable")
         cdp.send("CSS.enable")
         root = cdp.send("DOM.getDocument")["root"]["nodeId"]
         node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "article p"})["nodeId"]
         fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
     finally:
-        context.close()
+        cdp.detach()
     names = [f["familyName"] for f in fonts]
     assert any(re.search(r"nanum|noto.*(kr|cjk)|apple sd gothic|malgun", n, re.I) for n in names), (
         f"Korean text is drawn with {names}: install a Hangul font (fonts-nanum)"
@@ -257,35 +248,49 @@ def test_korean_text_is_drawn_with_a_korean_font(site_url, chromium):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_screenshots(site, site_url, chromium, scheme):
+def test_screenshots(site, site_url, tabs, scheme):
     """Saves screenshots of the chapters with equations for a person to look at."""
     chapters = [c for c in ("step04", "step05")
                 if built_page(site, chapter_path(LANGUAGES[0], c)).exists()] or ["step01"]
     SHOTS.mkdir(parents=True, exist_ok=True)
-    context = chromium.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-        for chapter in chapters:
-            for lang in LANGUAGES:
-                if not built_page(site, chapter_path(lang, chapter)).exists():
-                    continue
-                page.goto(site_url + chapter_path(lang, chapter).lstrip("/"))
-                expected = "slate" if scheme == "dark" else "default"
-                assert page.evaluate("document.body.dataset.mdColorScheme") == expected
-                name = f"{chapter}-{lang}-{scheme}"
-                page.screenshot(path=SHOTS / f"{name}-top.png", animations="disabled")
-                equations = page.locator("article .math-display")
-                if equations.count():  # the middle display equation, in the middle of the screen
-                    equations.nth(equations.count() // 2).evaluate("e => e.scrollIntoView({block: 'center'})")
-                    # the header swaps site name for page title on the scroll event, animated: the
-                    # event has run after two frames, and the screenshot ends the transition
-                    page.evaluate(SETTLE)
-                    page.screenshot(path=SHOTS / f"{name}-math.png", animations="disabled")
-    finally:
-        context.close()
+    page = tabs[1280]
+    use_color_scheme(page, scheme, site_url)  # put back to light after the test (conftest)
+    for chapter in chapters:
+        for lang in LANGUAGES:
+            if not built_page(site, chapter_path(lang, chapter)).exists():
+                continue
+            page.goto(site_url + chapter_path(lang, chapter).lstrip("/"))
+            expected = "slate" if scheme == "dark" else "default"
+            assert page.evaluate("document.body.dataset.mdColorScheme") == expected
+            name = f"{chapter}-{lang}-{scheme}"
+            page.screenshot(path=SHOTS / f"{name}-top.png", animations="disabled")
+            equations = page.locator("article .math-display")
+            if equations.count():  # the middle display equation, in the middle of the screen
+                equations.nth(equations.count() // 2).evaluate("e => e.scrollIntoView({block: 'center'})")
+                # the header swaps site name for page title on the scroll event, animated: the
+                # event has run after two frames, and the screenshot ends the transition
+                page.evaluate(SETTLE)
+                page.screenshot(path=SHOTS / f"{name}-math.png", animations="disabled")
 
 
-def test_the_book_works_under_its_hosted_sub_path(built_site, chromium, tmp_path_factory):
+def test_a_reused_tab_changes_scheme_and_is_put_back(site_url, tabs):
+    """The shared tab (conftest's `tabs`): in dark after `use_color_scheme`, although Material
+    remembered the light palette of the page before, and light again after `put_scheme_back`."""
+    from tests.browser import put_scheme_back
+
+    page = tabs[1280]
+    scheme = lambda: page.evaluate("document.body.dataset.mdColorScheme")  # noqa: E731
+    page.goto(site_url + "glossary/")
+    assert scheme() == "default"
+    use_color_scheme(page, "dark", site_url)
+    page.goto(site_url)
+    assert scheme() == "slate"
+    put_scheme_back(page)
+    page.goto(site_url + "glossary/")
+    assert scheme() == "default"
+
+
+def test_the_book_works_under_its_hosted_sub_path(built_site, tabs, tmp_path_factory):
     """GitHub Pages serves the book under /<repository>/ (site_url): pages, assets, search, links."""
     from tests.browser import serve
 
@@ -294,11 +299,11 @@ def test_the_book_works_under_its_hosted_sub_path(built_site, chromium, tmp_path
     (root / sub).symlink_to(built_site.path, target_is_directory=True)
     with serve(root) as url:
         base = url + sub + "/"
-        context = chromium.new_context()
+        page = tabs[1280]
+        failed: list[str] = []
+        note = lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}")  # noqa: E731
+        page.on("response", note)
         try:
-            page = context.new_page()
-            failed: list[str] = []
-            page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
             for path in ("", "step05/", "notebooks/step06/", "en/", "en/step05/"):
                 page.goto(base + path)
                 page.locator("input.md-search__input").focus()
@@ -311,5 +316,5 @@ def test_the_book_works_under_its_hosted_sub_path(built_site, chromium, tmp_path
             page.click(f'a[href$="step05/"] >> text=5단계')
             assert page.url.startswith(base + "step05/")
         finally:
-            context.close()
+            page.remove_listener("response", note)
     assert not failed, "\n".join(failed)

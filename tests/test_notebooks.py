@@ -834,64 +834,60 @@ def _notebook_paths() -> list[str]:
     return [f"{'' if _lang(p) == 'ko' else 'en/'}notebooks/{_stem(p)}/" for p in CHAPTERS]
 
 
-def test_cells_use_the_full_width_on_a_phone(site, site_url, chromium):
+def test_cells_use_the_full_width_on_a_phone(site, site_url, tabs):
     """At 390 px the execution count sits above its cell: code and output are as wide as the
     column, as wide as the chapter's listings, and nothing is cut."""
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
-    try:
-        pages = {}
-        for path in _notebook_paths()[:2] + _notebook_paths()[-2:]:  # all four loading at once
-            pages[path] = context.new_page()
-            pages[path].goto(site_url + path, wait_until="commit")
-        for path, page in pages.items():
-            page.wait_for_load_state("load")
-            boxes = page.evaluate("""() => {
-                return [...document.querySelectorAll('.nb-prompt')].map(p => {
-                    const box = p.parentElement, style = getComputedStyle(box);
-                    const inner = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-                    const code = p.nextElementSibling;
-                    const c = code.getBoundingClientRect(), q = p.getBoundingClientRect();
-                    return {inner, code: c.width, below: c.top >= q.bottom - 1, where: box.className,
-                            overflow: document.documentElement.scrollWidth > window.innerWidth};
-                });
-            }""")
-            assert boxes, path
-            for box in boxes:
-                assert box["below"], (path, box)  # the prompt is above the code, not beside it
-                assert box["code"] >= box["inner"] - 2, (path, box)  # the full width of its column
-                assert not box["overflow"], (path, box)
-    finally:
-        context.close()
+    page = tabs[390]
+    for path in _notebook_paths()[:2] + _notebook_paths()[-2:]:
+        page.goto(site_url + path)
+        boxes = page.evaluate("""() => {
+            return [...document.querySelectorAll('.nb-prompt')].map(p => {
+                const box = p.parentElement, style = getComputedStyle(box);
+                const inner = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+                const code = p.nextElementSibling;
+                const c = code.getBoundingClientRect(), q = p.getBoundingClientRect();
+                return {inner, code: c.width, below: c.top >= q.bottom - 1, where: box.className,
+                        overflow: document.documentElement.scrollWidth > window.innerWidth};
+            });
+        }""")
+        assert boxes, path
+        for box in boxes:
+            assert box["below"], (path, box)  # the prompt is above the code, not beside it
+            assert box["code"] >= box["inner"] - 2, (path, box)  # the full width of its column
+            assert not box["overflow"], (path, box)
 
 
 _EVERY_PAGE_LOADS = ("/assets/javascripts/workers/search.", "/assets/images/favicon.png")
 
 
-def _loaded_gzipped(site: Path, site_url: str, chromium, paths: list[str]) -> dict[str, dict[str, int]]:
+def _loaded_gzipped(site: Path, site_url: str, page, paths: list[str]) -> dict[str, dict[str, int]]:
     """For each path, every file its page loads (until the network is idle), with its gzipped
-    size. Each page in a browser context of its own (nothing cached from another), all loading
-    at once."""
-    contexts, loaded = [], {}
+    size. The pages open one after another in `page`, with the browser's cache turned off, so
+    each asks for everything it needs (as in a browser that has seen none of the book yet)."""
+    loaded: dict[str, list[str]] = {}
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     try:
         for path in paths:
-            contexts.append(chromium.new_context())
-            page = contexts[-1].new_page()
             urls = loaded[path] = []
-            page.on("requestfinished", lambda r, urls=urls: urls.append(r.url))
-            page.goto(site_url + path, wait_until="commit")
-        for context, urls in zip(contexts, loaded.values()):
-            page = context.pages[0]
-            page.wait_for_load_state("networkidle")
-            # the network can be quiet for 500 ms before the deferred scripts have started the
-            # search worker, or before the browser asks for the icon (several pages load at once):
-            # every page of the book loads both, so wait for them by name
-            deadline = time.monotonic() + 10
-            while not all(any(m in u for u in urls) for m in _EVERY_PAGE_LOADS) and time.monotonic() < deadline:
-                page.wait_for_timeout(50)
-            page.wait_for_load_state("networkidle")
+            note = lambda r, urls=urls: urls.append(r.url)  # noqa: E731
+            page.on("requestfinished", note)
+            try:
+                page.goto(site_url + path)
+                page.wait_for_load_state("networkidle")
+                # the network can be quiet for 500 ms before the deferred scripts have started the
+                # search worker, or before the browser asks for the icon: every page of the book
+                # loads both, so wait for them by name
+                deadline = time.monotonic() + 10
+                while not all(any(m in u for u in urls) for m in _EVERY_PAGE_LOADS) and time.monotonic() < deadline:
+                    page.wait_for_timeout(50)
+                page.wait_for_load_state("networkidle")
+            finally:
+                page.remove_listener("requestfinished", note)
     finally:
-        for context in contexts:
-            context.close()
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": False})
+        cdp.detach()
     result = {}
     for path, urls in loaded.items():
         sizes = result[path] = {}
@@ -902,7 +898,7 @@ def _loaded_gzipped(site: Path, site_url: str, chromium, paths: list[str]) -> di
     return result
 
 
-def test_a_notebook_page_with_everything_it_loads_is_at_most_140_kib_gzipped(site, site_url, chromium):
+def test_a_notebook_page_with_everything_it_loads_is_at_most_140_kib_gzipped(site, site_url, tabs):
     """Every response the page loads (HTML, CSS, scripts, fonts, images, the search index),
     gzipped as a server such as GitHub Pages sends it; the heaviest notebook page of each
     language. The notebook page adds nothing heavy to what its chapter loads."""
@@ -915,7 +911,7 @@ def test_a_notebook_page_with_everything_it_loads_is_at_most_140_kib_gzipped(sit
     report = []
     paths = [path for path, _ in heaviest.values()]
     assert len(paths) == 2, heaviest
-    loads = _loaded_gzipped(site, site_url, chromium, paths + [p.replace("notebooks/", "") for p in paths])
+    loads = _loaded_gzipped(site, site_url, tabs[1280], paths + [p.replace("notebooks/", "") for p in paths])
     for path in paths:
         sizes, chapter = loads[path], loads[path.replace("notebooks/", "")]
         total, chapter_total = sum(sizes.values()), sum(chapter.values())

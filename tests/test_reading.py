@@ -20,7 +20,7 @@ from tests.browser import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-WIDTHS = (390, 1280)
+WIDTHS = (390, 1280)  # the widths of conftest's `tabs`
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +34,6 @@ def chapters(site) -> list[str]:
     found = [p for p in page_paths(site) if re.fullmatch(r"(en/)?(step\d\d|glossary)/", p)]
     assert len(found) >= 4, found
     return found
-
-
-@pytest.fixture(scope="module")
-def pages(chromium):
-    """One browser context per width, reused by the tests of this module."""
-    contexts = {w: chromium.new_context(viewport={"width": w, "height": 900}) for w in WIDTHS}
-    opened = {w: c.new_page() for w, c in contexts.items()}
-    yield opened
-    for c in contexts.values():
-        c.close()
 
 
 def open_page(page, url: str) -> None:
@@ -93,7 +83,7 @@ def _interface_problems(page, path: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def survey(site_url, chapters, pages):
+def survey(site_url, chapters, tabs):
     """What the checks that cover every chapter at both widths find, each chapter loaded once,
     every `<details>` opened (so their text is read too), at one width and then at the other (the
     viewport resized, as a reader turning a tablet would, with book.js's resize handling let
@@ -103,7 +93,7 @@ def survey(site_url, chapters, pages):
     {"lines": {width: [...]}, "permalinks": {...}, "overflow": {...}, "interface": [...]},
     each problem naming its page and width; "bands": {path: what BANDS measured}; "offline":
     the pages read and what went wrong on them while they were (see PageWatch)."""
-    page = pages[WIDTHS[0]]
+    page = tabs[WIDTHS[0]]
     found: dict = {k: {w: [] for w in WIDTHS} for k in ("lines", "permalinks", "overflow")}
     found["interface"] = []
     found["bands"] = {}
@@ -223,9 +213,9 @@ def test_no_hangul_word_particle_comma_or_number_is_split_across_lines(survey, w
     assert not problems, f"{len(problems)} bad line breaks:\n" + "\n".join(problems[:40])
 
 
-def test_the_line_break_check_sees_a_split_word_and_a_stray_particle(site_url, pages):
+def test_the_line_break_check_sees_a_split_word_and_a_stray_particle(site_url, tabs):
     """The check itself: a page where keep-all is off and math is followed by a particle."""
-    page = pages[390]
+    page = tabs[390]
     open_page(page, site_url + "step04/")
     page.evaluate("""() => {
       const a = document.querySelector("article")
@@ -325,8 +315,8 @@ def test_highlight_bands_span_the_whole_listing(survey):
             assert not short, f"{lang} step {step}: bands {short} narrower than the listing {widths['box']}px"
 
 
-def test_the_overflow_check_sees_a_clipped_and_an_unmarked_equation(site_url, pages):
-    page = pages[390]
+def test_the_overflow_check_sees_a_clipped_and_an_unmarked_equation(site_url, tabs):
+    page = tabs[390]
     open_page(page, site_url + "step04/")
     page.evaluate(EVERYTHING_LAID_OUT)
     wait_checked(page)
@@ -394,9 +384,9 @@ def _wrong_language(lang: str, strings: list[list[str]]) -> list[str]:
     return bad
 
 
-def test_interface_text_is_in_the_page_language(site, site_url, pages, chapters, survey):
+def test_interface_text_is_in_the_page_language(site, site_url, tabs, chapters, survey):
     """Every page but the notebooks: the chapters were read by the survey, the rest here."""
-    page = pages[1280]
+    page = tabs[1280]
     problems = list(survey["interface"])
     paths = [p for p in page_paths(site) if not p.startswith(("notebooks/", "en/notebooks/"))]
     assert set(chapters) <= set(paths)
@@ -420,7 +410,7 @@ def page_kind(path: str) -> str:
     return bare
 
 
-def test_every_page_is_offline_and_free_of_errors(site, site_url, chromium, survey):
+def test_every_page_is_offline_and_free_of_errors(site, site_url, tabs, survey):
     """Every page of both languages: no request leaves 127.0.0.1, no error in the console. The
     chapters and the glossary were watched while the survey read them (at both widths); the other
     pages are opened here. On the first page of each kind (home, chapter, notebook, glossary) in
@@ -429,25 +419,21 @@ def test_every_page_is_offline_and_free_of_errors(site, site_url, chromium, surv
     paths = page_paths(site)
     surveyed = set(survey["offline"]["paths"])
     problems = list(survey["offline"]["problems"])
-    context = chromium.new_context()
-    page = context.new_page()
+    page = tabs[1280]
     watch = PageWatch(page, site_url)
     searched: dict[tuple[str, str], str] = {}
     tried: set = set()
-    try:
-        for path in paths:
-            kind = (language_of(path), page_kind(path))
-            if path in surveyed and kind in tried:
-                continue
-            watch.goto(path)
-            if kind not in tried and page.locator("input.md-search__input").count():
-                page.locator("input.md-search__input").focus()  # the index loads when search is used
-                wait_for_search(page)  # the worker has fetched the index and lunr's languages
-                searched[kind] = path
-            tried.add(kind)
-        problems += watch.stop()
-    finally:
-        context.close()
+    for path in paths:
+        kind = (language_of(path), page_kind(path))
+        if path in surveyed and kind in tried:
+            continue
+        watch.goto(path)
+        if kind not in tried and page.locator("input.md-search__input").count():
+            page.locator("input.md-search__input").focus()  # the index loads when search is used
+            wait_for_search(page)  # the worker has fetched the index and lunr's languages
+            searched[kind] = path
+        tried.add(kind)
+    problems += watch.stop()
     assert len(paths) >= 4 and surveyed < set(paths), sorted(surveyed - set(paths))
     assert {kind for _, kind in searched} >= {"home", "chapter", "notebook"}, searched
     assert {lang for lang, _ in searched} == set(LANGUAGES), searched
@@ -461,7 +447,7 @@ def test_the_interface_check_sees_english_on_a_korean_page():
         "a[title]: '이 절로 바로 가는 링크'"]
 
 
-def test_the_page_watch_notes_every_kind_of_fault(chromium, tmp_path):
+def test_the_page_watch_notes_every_kind_of_fault(tabs, tmp_path):
     """PageWatch itself, on a small site that does everything it must catch: a request and a
     WebSocket to another host, a console error, an uncaught error, a missing file. A clean page
     read after it adds nothing, and each fault names the page it happened on. ("Another host" is
@@ -480,16 +466,12 @@ def test_the_page_watch_notes_every_kind_of_fault(chromium, tmp_path):
 </script>""", "utf8")
     (tmp_path / "index.html").write_text("<!doctype html><title>clean</title><p>nothing wrong", "utf8")
     with serve(tmp_path) as url:
-        context = chromium.new_context()
-        try:
-            page = context.new_page()
-            watch = PageWatch(page, url)
-            watch.goto("bad/")
-            page.wait_for_timeout(100)  # the thrown error's timer
-            watch.goto("")
-            problems = watch.stop()
-        finally:
-            context.close()
+        page = tabs[1280]
+        watch = PageWatch(page, url)
+        watch.goto("bad/")
+        page.wait_for_timeout(100)  # the thrown error's timer
+        watch.goto("")
+        problems = watch.stop()
     found = "\n".join(problems)
     for expected in ("/bad/: request to another host: http://127.0.0.1:9/pixel.png",
                      "/bad/: WebSocket to another host: ws://localhost:9/socket",

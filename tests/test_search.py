@@ -195,7 +195,7 @@ _RAW_RESULTS = """() => [...document.querySelectorAll('.md-search-result__item')
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_search_results_show_prose_with_clean_titles_and_highlighting_links(
-    site, pages, search_pages, chromium, lang
+    site, pages, search_pages, tabs, lang
 ):
     page = search_pages[lang]
     query = {"ko": "역전파", "en": "backpropagation"}[lang]
@@ -212,15 +212,11 @@ def test_search_results_show_prose_with_clean_titles_and_highlighting_links(
     # a page-level link (no #section) highlights the query on the page it opens
     top = next(link for i in items for link in i["links"][:1] if "#" not in link)
     assert parse_qs(urlsplit(top).query)["h"][0].lower().startswith(query[:3].lower()), top
-    context = chromium.new_context()
-    try:
-        opened = context.new_page()
-        opened.goto(top)
-        marks = opened.locator("article mark[data-md-highlight]")
-        opened.wait_for_function("() => document.querySelector('article mark[data-md-highlight]')")
-        assert query[:3].lower() in marks.first.text_content().lower()
-    finally:
-        context.close()
+    opened = tabs[1280]
+    opened.goto(top)
+    marks = opened.locator("article mark[data-md-highlight]")
+    opened.wait_for_function("() => document.querySelector('article mark[data-md-highlight]')", polling=20)
+    assert query[:3].lower() in marks.first.text_content().lower()
 
 
 # Runs before the page's own scripts: records Material's request for the search index (`open`)
@@ -241,25 +237,24 @@ WATCH_INDEX_REQUEST = """(() => {
 })()"""
 
 
-def test_the_search_index_is_fetched_only_when_search_is_used(site, site_url, chromium):
+def test_the_search_index_is_fetched_only_when_search_is_used(site, site_url, tabs):
     chapter = first_chapter(site, "step04", "step05", "step01")
-    context = chromium.new_context()
-    try:
+    page = tabs[1280]
+    fetched: list[str] = []
+    note = lambda r: "search_index" in r.url and fetched.append(r.url)  # noqa: E731
+    page.on("request", note)
+    # the watch runs before the page's scripts, on this test's pages only (removed on leaving)
+    with page.add_init_script(WATCH_INDEX_REQUEST):
         for lang in LANGUAGES:
-            page = context.new_page()
-            page.add_init_script(WATCH_INDEX_REQUEST)
-            fetched: list[str] = []
-            page.on("request", lambda r: "search_index" in r.url and fetched.append(r.url))
+            fetched.clear()
             page.goto(site_url + chapter_path(lang, chapter).lstrip("/"))
             # Material asks for the index as the page opens: once it has, and a task later, the
             # request would be out if nothing held it back (sent from the page, seen by the browser)
-            page.wait_for_function("window.dzIndexRequest.opened", timeout=10_000)
+            page.wait_for_function("window.dzIndexRequest.opened", timeout=10_000, polling=20)
             sent = page.evaluate("new Promise(done => setTimeout(() => done(window.dzIndexRequest.sent), 0))")
             page.evaluate(SETTLE)
             assert not sent and not fetched, f"{lang}: the index was fetched before search was used: {fetched}"
             page.locator("input.md-search__input").focus()
             wait_for_search(page)
             assert fetched == [urljoin(site_url, lang_root(lang).lstrip("/") + "search/search_index.json")], fetched
-            page.close()
-    finally:
-        context.close()
+    page.remove_listener("request", note)

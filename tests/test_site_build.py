@@ -146,7 +146,7 @@ def _logged_until(log_path: Path, url: str, timeout: float = 10.0):
         time.sleep(0.1)
 
 
-def test_the_browser_attempts_nothing_outside_loopback(site_url, chromium, chromium_net_log):
+def test_the_browser_attempts_nothing_outside_loopback(site_url, chromium, tabs, chromium_net_log):
     """Chromium's own services and the book's pages reach for no host but 127.0.0.1: no request,
     no name lookup, no connection; and any other name resolves to nothing without a lookup.
     Read from the net logs of the run's browsers (one per pytest-xdist worker): this one's up to
@@ -154,19 +154,16 @@ def test_the_browser_attempts_nothing_outside_loopback(site_url, chromium, chrom
     they are written."""
     from tests.browser import net_log_hosts, outside_loopback, read_net_log, seconds_since_launch
 
-    page = chromium.new_page()
-    try:
-        for path in ("", "en/"):
-            page.goto(site_url + path, wait_until="load")
-        # a name that is not loopback resolves to nothing without a lookup (--host-resolver-rules):
-        # a page asking for one gets an error, and no resolver job or system lookup runs for it
-        failed = page.evaluate(f"fetch('{PROBE}').then(() => 'fetched', e => String(e))")
-        # Chromium's background services start within seconds of launch: let the log cover 6 s
-        time.sleep(max(0.0, 6.0 - seconds_since_launch(chromium)))
-        mark = f"{site_url}?net-log-mark={uuid.uuid4().hex}"  # the last request, awaited in the log
-        page.evaluate("url => fetch(url).then(r => r.status)", mark)
-    finally:
-        page.close()
+    page = tabs[1280]
+    for path in ("", "en/"):
+        page.goto(site_url + path, wait_until="load")
+    # a name that is not loopback resolves to nothing without a lookup (--host-resolver-rules):
+    # a page asking for one gets an error, and no resolver job or system lookup runs for it
+    failed = page.evaluate(f"fetch('{PROBE}').then(() => 'fetched', e => String(e))")
+    # Chromium's background services start within seconds of launch: let the log cover 6 s
+    time.sleep(max(0.0, 6.0 - seconds_since_launch(chromium)))
+    mark = f"{site_url}?net-log-mark={uuid.uuid4().hex}"  # the last request, awaited in the log
+    page.evaluate("url => fetch(url).then(r => r.status)", mark)
     assert failed != "fetched"
     log = _logged_until(chromium_net_log, mark)
     assert log is not None, f"the net log does not show the request for {mark} after 10 s"

@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import LANGUAGES, parse_file
-from tests.test_reading import ROOT, SETTLE, open_page, pages, site  # noqa: F401  (pages, site: fixtures)
+from tests.browser import LANGUAGES, parse_file, use_color_scheme
+from tests.test_reading import ROOT, SETTLE, open_page, site  # noqa: F401  (site: a fixture)
 
 
-def test_wide_equations_scroll_with_a_cue_on_a_phone(site_url, pages):
+def test_wide_equations_scroll_with_a_cue_on_a_phone(site_url, tabs):
     """Step 4's Taylor series and step 5's C'(b) = 2b: all of it can be reached, and it says so."""
-    page = pages[390]
+    page = tabs[390]
     marked = 0
     for path in ("step04/", "en/step04/", "step05/", "en/step05/"):
         open_page(page, site_url + path)
@@ -43,8 +43,8 @@ def test_wide_equations_scroll_with_a_cue_on_a_phone(site_url, pages):
     assert marked, "no display equation is wider than a phone: this test checks nothing"
 
 
-def test_figures_fit_the_column_and_open_full_size_on_a_phone(site_url, pages):
-    page = pages[390]
+def test_figures_fit_the_column_and_open_full_size_on_a_phone(site_url, tabs):
+    page = tabs[390]
     open_page(page, site_url + "step05/")
     figs = page.evaluate("""() => [...document.querySelectorAll('article .dezero-figure')].map(f => {
         const svg = f.querySelector('svg'), r = svg.getBoundingClientRect()
@@ -91,8 +91,8 @@ def _platform_fonts(page, selector: str) -> list[str]:
         cdp.detach()
 
 
-def test_korean_pages_use_a_korean_first_stack_and_english_pages_a_latin_first_one(site_url, pages):
-    page = pages[1280]
+def test_korean_pages_use_a_korean_first_stack_and_english_pages_a_latin_first_one(site_url, tabs):
+    page = tabs[1280]
     stacks = {}
     for lang, path in (("ko", "step04/"), ("en", "en/step04/")):
         open_page(page, site_url + path)
@@ -116,8 +116,8 @@ def test_korean_pages_use_a_korean_first_stack_and_english_pages_a_latin_first_o
     assert stacks["ko"]["code"].split(",")[0].strip('" ') in ("D2Coding", "NanumGothicCoding")
 
 
-def test_korean_code_comments_are_monospaced(site_url, pages):
-    page = pages[1280]
+def test_korean_code_comments_are_monospaced(site_url, tabs):
+    page = tabs[1280]
     open_page(page, site_url + "step02/")
     found = page.evaluate("""() => {
       const span = [...document.querySelectorAll('article pre code span')].find(s => /[\\uac00-\\ud7a3]/.test(s.textContent))
@@ -130,8 +130,8 @@ def test_korean_code_comments_are_monospaced(site_url, pages):
     assert fonts and all(re.search(r"coding|mono", f, re.I) for f in fonts), fonts
 
 
-def test_math_uses_a_math_font_and_no_web_font_is_downloaded_when_a_local_one_exists(site_url, pages):
-    page = pages[1280]
+def test_math_uses_a_math_font_and_no_web_font_is_downloaded_when_a_local_one_exists(site_url, tabs):
+    page = tabs[1280]
     requests: list[str] = []
 
     def note(r):
@@ -157,10 +157,10 @@ def test_math_uses_a_math_font_and_no_web_font_is_downloaded_when_a_local_one_ex
     assert (ROOT / "docs" / "assets" / url).exists() and (ROOT / "docs" / "assets" / "fonts" / "LICENSE-latinmodern-math.txt").exists()
 
 
-def test_the_math_font_is_fetched_only_on_pages_with_math_when_no_local_one_matches(site_url, pages, tmp_path):
+def test_the_math_font_is_fetched_only_on_pages_with_math_when_no_local_one_matches(site_url, tabs, tmp_path):
     """Without a local math font (the local() names rewritten to ones no machine has), a page with
     math fetches the book's copy; a page without math fetches nothing."""
-    page = pages[1280]
+    page = tabs[1280]
     fetched: dict[str, list[str]] = {}
     formulas: dict[str, int] = {}
     css = (ROOT / "docs" / "assets" / "book.css").read_text("utf8")
@@ -191,33 +191,30 @@ def test_the_math_font_is_fetched_only_on_pages_with_math_when_no_local_one_matc
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_output_blocks_look_like_output_and_wrap_clear_of_the_copy_button(site_url, chromium, scheme):
-    context = chromium.new_context(color_scheme=scheme, viewport={"width": 390, "height": 900})
-    try:
-        page = context.new_page()
-        for lang, path, label in (("ko", "step01/", "실행 결과"), ("en", "en/step01/", "Output")):
-            open_page(page, site_url + path)
-            info = page.evaluate("""() => {
-              const out = [...document.querySelectorAll('article .highlight')]
-                .find(h => h.querySelector('code').textContent.includes('TypeError'))
-              const code = [...document.querySelectorAll('article .highlight')].find(h => !h.classList.contains('output'))
-              const style = el => { const s = getComputedStyle(el); return [s.backgroundColor, s.borderLeftWidth, s.whiteSpace] }
-              const oc = out.querySelector('pre > code'), button = out.querySelector('.md-code__nav, .md-clipboard, button')
-              const range = document.createRange(); range.selectNodeContents(oc)
-              const lines = [...range.getClientRects()]
-              const b = button ? button.getBoundingClientRect() : null
-              const covered = b ? lines.some(r => r.width && r.right > b.left && r.left < b.right && r.bottom > b.top && r.top < b.bottom) : false
-              return { isOutput: out.classList.contains('output'), label: out.querySelector('.filename').textContent.trim(),
-                       labelVisible: out.querySelector('.filename').getBoundingClientRect().height > 0,
-                       output: style(oc), code: style(code.querySelector('pre > code')),
-                       overflowing: oc.scrollWidth > oc.clientWidth + 1, covered, hasButton: !!button }
-            }""")
-            assert info["isOutput"] and info["label"] == label and info["labelVisible"], info
-            assert info["output"] != info["code"], info  # visibly different from code
-            assert info["output"][2] == "pre-wrap" and not info["overflowing"], info
-            assert info["hasButton"] and not info["covered"], f"{lang} {scheme}: text under the copy button: {info}"
-    finally:
-        context.close()
+def test_output_blocks_look_like_output_and_wrap_clear_of_the_copy_button(site_url, tabs, scheme):
+    page = tabs[390]
+    use_color_scheme(page, scheme, site_url)  # put back to light after the test (conftest)
+    for lang, path, label in (("ko", "step01/", "실행 결과"), ("en", "en/step01/", "Output")):
+        open_page(page, site_url + path)
+        info = page.evaluate("""() => {
+          const out = [...document.querySelectorAll('article .highlight')]
+            .find(h => h.querySelector('code').textContent.includes('TypeError'))
+          const code = [...document.querySelectorAll('article .highlight')].find(h => !h.classList.contains('output'))
+          const style = el => { const s = getComputedStyle(el); return [s.backgroundColor, s.borderLeftWidth, s.whiteSpace] }
+          const oc = out.querySelector('pre > code'), button = out.querySelector('.md-code__nav, .md-clipboard, button')
+          const range = document.createRange(); range.selectNodeContents(oc)
+          const lines = [...range.getClientRects()]
+          const b = button ? button.getBoundingClientRect() : null
+          const covered = b ? lines.some(r => r.width && r.right > b.left && r.left < b.right && r.bottom > b.top && r.top < b.bottom) : false
+          return { isOutput: out.classList.contains('output'), label: out.querySelector('.filename').textContent.trim(),
+                   labelVisible: out.querySelector('.filename').getBoundingClientRect().height > 0,
+                   output: style(oc), code: style(code.querySelector('pre > code')),
+                   overflowing: oc.scrollWidth > oc.clientWidth + 1, covered, hasButton: !!button }
+        }""")
+        assert info["isOutput"] and info["label"] == label and info["labelVisible"], info
+        assert info["output"] != info["code"], info  # visibly different from code
+        assert info["output"][2] == "pre-wrap" and not info["overflowing"], info
+        assert info["hasButton"] and not info["covered"], f"{lang} {scheme}: text under the copy button: {info}"
 
 
 # --- the language switcher keeps the section ----------------------------------------------------
@@ -242,8 +239,8 @@ def _shared_id(site: Path, chapter: str) -> str:
 
 
 @pytest.mark.parametrize("start", LANGUAGES)
-def test_the_language_switcher_carries_the_fragment(site, site_url, pages, start):
-    page = pages[1280]
+def test_the_language_switcher_carries_the_fragment(site, site_url, tabs, start):
+    page = tabs[1280]
     chapter = "step05/"
     target = _shared_id(site, chapter)
     other = next(lang for lang in LANGUAGES if lang != start)
@@ -258,8 +255,8 @@ def test_the_language_switcher_carries_the_fragment(site, site_url, pages, start
     assert page.evaluate(f"document.getElementById({target!r}).getBoundingClientRect().top") < 300
 
 
-def test_the_switcher_keeps_the_section_on_screen_without_a_fragment(site, site_url, pages):
-    page = pages[1280]
+def test_the_switcher_keeps_the_section_on_screen_without_a_fragment(site, site_url, tabs):
+    page = tabs[1280]
     chapter = "step05/"
     headings = [h.attrs.get("id") for h in parse_file(site / "en" / chapter / "index.html")
                 .find("article").find_all("h2") if h.attrs.get("id")]
@@ -279,8 +276,8 @@ def test_the_switcher_keeps_the_section_on_screen_without_a_fragment(site, site_
 # --- math spacing -------------------------------------------------------------------------------
 
 
-def test_aligned_rows_have_room_between_them(site_url, pages):
-    page = pages[1280]
+def test_aligned_rows_have_room_between_them(site_url, tabs):
+    page = tabs[1280]
     open_page(page, site_url + "step04/")
     gaps = page.evaluate("""() => [...document.querySelectorAll('article .math-display mtable')].flatMap(t => {
         const rows = [...t.querySelectorAll(':scope > mtr')]
@@ -293,8 +290,8 @@ def test_aligned_rows_have_room_between_them(site_url, pages):
     assert min(gaps) >= 0.5, f"gaps between aligned rows, in em: {gaps}"
 
 
-def test_a_slash_in_a_formula_has_no_operator_space(site_url, pages):
-    page = pages[1280]
+def test_a_slash_in_a_formula_has_no_operator_space(site_url, tabs):
+    page = tabs[1280]
     open_page(page, site_url + "step04/")
     gaps = page.evaluate("""() => [...document.querySelectorAll('article mo')].filter(m => m.textContent === '/').map(m => {
         const a = m.previousElementSibling.getBoundingClientRect(), s = m.getBoundingClientRect(),
