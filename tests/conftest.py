@@ -144,11 +144,11 @@ TAB_HEIGHT = 900
 @pytest.fixture(scope="session")
 def tabs(chromium):
     """Two tabs, 390 and 1280 px wide, open for the whole session: the pages the tests read are
-    opened in them one after another. A tab opened for one page costs
-    about 0.65 s more CPU than a page opened in a running tab (a renderer process started and
-    stopped, nothing compiled yet; measured on step 1: 0.85-1.0 s against 0.21 s), so only a test
-    that needs a profile of its own (another origin's storage left untouched, a cold cache, a
-    font request seen from a fresh start) opens a context of its own.
+    opened in them one after another. A tab opened for one page costs about 0.65 s more CPU than
+    a page opened in a running tab (a renderer process started and stopped, nothing compiled yet;
+    measured on step 1: 0.85-1.0 s against 0.21 s), so only a test that needs a profile of its
+    own opens a context of its own (the audits: axe in a scheme from a fresh start, page weight
+    with nothing cached).
 
     After each test that used them, each tab is put back as a new one would be: its width, 900 px
     high, the light scheme, nothing routed, no permission granted (see `_put_tabs_back`)."""
