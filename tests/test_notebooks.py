@@ -834,22 +834,54 @@ def _notebook_paths() -> list[str]:
     return [f"{'' if _lang(p) == 'ko' else 'en/'}notebooks/{_stem(p)}/" for p in CHAPTERS]
 
 
-def test_cells_use_the_full_width_on_a_phone(site, site_url, tabs):
-    """At 390 px the execution count sits above its cell: code and output are as wide as the
-    column, as wide as the chapter's listings, and nothing is cut."""
+# The box of each cell's code and the execution count above it, on the open page.
+CELL_BOXES = """() => [...document.querySelectorAll('.nb-prompt')].map(p => {
+  const box = p.parentElement, style = getComputedStyle(box)
+  const inner = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+  const code = p.nextElementSibling
+  const c = code.getBoundingClientRect(), q = p.getBoundingClientRect()
+  return {inner, code: c.width, below: c.top >= q.bottom - 1, where: box.className,
+          overflow: document.documentElement.scrollWidth > window.innerWidth}
+})"""
+
+
+@pytest.fixture(scope="module")
+def notebook_pages(site, site_url, tabs) -> dict:
+    """Every notebook page of both languages, opened once in the 390 px tab and watched while it
+    was (tests/browser.py PageWatch): {"paths": [...], "boxes": {path: CELL_BOXES}, "searched":
+    [...], "problems": [...]}. On the first notebook page of each language, search is used too:
+    its worker fetches the index and lunr's languages from a page two folders deep."""
+    from tests.browser import PageWatch, language_of, page_paths, wait_for_search
+
+    paths = [p for p in page_paths(site) if re.fullmatch(r"(en/)?notebooks/step\d\d/", p)]
     page = tabs[390]
-    for path in _notebook_paths()[:2] + _notebook_paths()[-2:]:
-        page.goto(site_url + path)
-        boxes = page.evaluate("""() => {
-            return [...document.querySelectorAll('.nb-prompt')].map(p => {
-                const box = p.parentElement, style = getComputedStyle(box);
-                const inner = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-                const code = p.nextElementSibling;
-                const c = code.getBoundingClientRect(), q = p.getBoundingClientRect();
-                return {inner, code: c.width, below: c.top >= q.bottom - 1, where: box.className,
-                        overflow: document.documentElement.scrollWidth > window.innerWidth};
-            });
-        }""")
+    found: dict = {"paths": paths, "boxes": {}, "searched": []}
+    watch = PageWatch(page, site_url)
+    try:
+        for path in paths:
+            watch.goto(path)
+            found["boxes"][path] = page.evaluate(CELL_BOXES)
+            if language_of(path) not in {language_of(p) for p in found["searched"]}:
+                page.locator("input.md-search__input").focus()  # the index loads when search is used
+                wait_for_search(page)
+                found["searched"].append(path)
+    finally:
+        found["problems"] = watch.stop()
+    return found
+
+
+def test_every_notebook_page_is_offline_and_free_of_errors(notebook_pages):
+    """No request leaves 127.0.0.1 and no error reaches the console, on every notebook page (the
+    other pages: tests/test_reading.py)."""
+    assert sorted(notebook_pages["paths"]) == sorted(_notebook_paths())
+    assert len(notebook_pages["searched"]) == 2, notebook_pages["searched"]
+    assert not notebook_pages["problems"], "\n".join(dict.fromkeys(notebook_pages["problems"]))
+
+
+def test_cells_use_the_full_width_on_a_phone(notebook_pages):
+    """At 390 px the execution count sits above its cell: code and output are as wide as the
+    column, as wide as the chapter's listings, and nothing is cut (every notebook page)."""
+    for path, boxes in notebook_pages["boxes"].items():
         assert boxes, path
         for box in boxes:
             assert box["below"], (path, box)  # the prompt is above the code, not beside it
