@@ -237,15 +237,8 @@ def use_color_scheme(page, scheme: str, site_url: str) -> None:
     that has not shown the book before: the media feature emulated, and the palette Material
     remembers forgotten (it stores the palette it shows in localStorage on every page load and
     shows that one next time, whatever the device's setting has become)."""
-    origin = f"{urlsplit(site_url).scheme}://{urlsplit(site_url).netloc}"
-    if page.url.startswith(origin + "/"):  # an open page of the book would store its palette again
-        page.goto("about:blank")
+    _forget_palette(page, site_url)
     page.emulate_media(color_scheme=scheme)
-    cdp = page.context.new_cdp_session(page)
-    try:
-        cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "local_storage"})
-    finally:
-        cdp.detach()
     _schemes_set.setdefault(id(page), set()).add(site_url)
 
 
@@ -255,9 +248,19 @@ _schemes_set: dict[int, set[str]] = {}  # id(page) -> the sites a test set a sch
 def put_scheme_back(page) -> None:
     """Light again, with nothing remembered for the sites `use_color_scheme` was used on."""
     for site_url in _schemes_set.pop(id(page), ()):
-        use_color_scheme(page, "light", site_url)
-    _schemes_set.pop(id(page), None)  # which noted them again
+        _forget_palette(page, site_url)
     page.emulate_media(color_scheme="light")
+
+
+def _forget_palette(page, site_url: str) -> None:
+    origin = f"{urlsplit(site_url).scheme}://{urlsplit(site_url).netloc}"
+    if page.url.startswith(origin + "/"):  # an open page of the book would store its palette again
+        page.goto("about:blank")
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "local_storage"})
+    finally:
+        cdp.detach()
 
 
 # --- watching pages for errors and requests off the site -----------------------------------------
