@@ -90,13 +90,18 @@ def survey(site_url, chapters, tabs):
     run): the line breaks, permalinks and that nothing is cut off; at 1280 px the interface
     text; at 390 px, the highlight bands of the complete program (see test_changes.py).
 
+    On the first chapter and the first glossary of each language, once they are measured, search
+    is used too (see test_every_page_but_the_notebooks_is_offline_and_free_of_errors).
+
     {"lines": {width: [...]}, "permalinks": {...}, "overflow": {...}, "interface": [...]},
     each problem naming its page and width; "bands": {path: what BANDS measured}; "offline":
-    the pages read and what went wrong on them while they were (see PageWatch)."""
+    the pages read, the kinds of page search was used on ({(language, kind): path}) and what went
+    wrong on them while they were (see PageWatch)."""
     page = tabs[WIDTHS[0]]
     found: dict = {k: {w: [] for w in WIDTHS} for k in ("lines", "permalinks", "overflow")}
     found["interface"] = []
     found["bands"] = {}
+    searched: dict[tuple[str, str], str] = {}
 
     def at(width: int) -> None:
         if page.viewport_size["width"] != width:
@@ -129,8 +134,12 @@ def survey(site_url, chapters, tabs):
                 found["overflow"][width] += [f"/{path} at {width}px: {p}" for p in page.evaluate(OVERFLOW)]
                 if width == BANDS_WIDTH:
                     found["bands"][path] = page.evaluate(BANDS)
+            kind = (language_of(path), page_kind(path))
+            if kind not in searched:
+                use_search(page)
+                searched[kind] = path
     finally:
-        found["offline"] = {"paths": list(chapters), "problems": watch.stop()}
+        found["offline"] = {"paths": list(chapters), "searched": searched, "problems": watch.stop()}
         at(WIDTHS[0])
     return found
 
@@ -384,19 +393,6 @@ def _wrong_language(lang: str, strings: list[list[str]]) -> list[str]:
     return bad
 
 
-def test_interface_text_is_in_the_page_language(site, site_url, tabs, chapters, survey):
-    """Every page but the notebooks: the chapters were read by the survey, the rest here."""
-    page = tabs[1280]
-    problems = list(survey["interface"])
-    paths = [p for p in page_paths(site) if not p.startswith(("notebooks/", "en/notebooks/"))]
-    assert set(chapters) <= set(paths)
-    for path in paths:
-        if path not in chapters:
-            open_page(page, site_url + path)
-            problems += _interface_problems(page, path)
-    assert not problems, "\n".join(problems[:40])
-
-
 def page_kind(path: str) -> str:
     """What a page is, whatever its language: "home", "chapter", "notebook", or its own path
     (the glossary, and any page of a kind not listed here)."""
@@ -410,36 +406,67 @@ def page_kind(path: str) -> str:
     return bare
 
 
-def test_every_page_but_the_notebooks_is_offline_and_free_of_errors(site, site_url, tabs, survey):
+def use_search(page) -> None:
+    """Turn to search, as a reader does by going to the box: its worker fetches the index of the
+    page's language and lunr's languages, and builds the index."""
+    page.locator("input.md-search__input").focus()  # the index loads when search is used
+    wait_for_search(page)
+
+
+@pytest.fixture(scope="module")
+def other_pages(site, site_url, chapters, survey, tabs):
+    """The pages neither the survey nor test_notebooks.py reads (the home pages), each opened once
+    in the 1280 px tab under a PageWatch: their interface text, and search used on the first page
+    of each kind in each language that the survey did not search on.
+
+    {"paths": [...], "interface": [...], "searched": {(language, kind): path}, "problems": [...]}"""
+    page = tabs[1280]
+    paths = [p for p in page_paths(site) if page_kind(p) != "notebook" and p not in chapters]
+    found: dict = {"paths": paths, "interface": [], "searched": {}}
+    watch = PageWatch(page, site_url)
+    try:
+        for path in paths:
+            watch.goto(path)
+            page.wait_for_load_state("load")
+            page.evaluate("document.fonts.ready.then(() => true)")
+            wait_checked(page)
+            found["interface"] += _interface_problems(page, path)
+            kind = (language_of(path), page_kind(path))
+            if kind not in {**survey["offline"]["searched"], **found["searched"]} \
+                    and page.locator("input.md-search__input").count():
+                use_search(page)
+                found["searched"][kind] = path
+    finally:
+        found["problems"] = watch.stop()
+    return found
+
+
+def test_interface_text_is_in_the_page_language(site, chapters, survey, other_pages):
+    """Every page but the notebooks: the chapters and glossaries read by the survey (at 1280 px),
+    the rest by other_pages."""
+    problems = survey["interface"] + other_pages["interface"]
+    paths = [p for p in page_paths(site) if page_kind(p) != "notebook"]
+    assert set(chapters) | set(other_pages["paths"]) == set(paths)
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_every_page_but_the_notebooks_is_offline_and_free_of_errors(site, survey, other_pages):
     """Every page of both languages but the notebook pages (tests/test_notebooks.py reads those):
     no request leaves 127.0.0.1, no error in the console. The chapters and the glossary were
-    watched while the survey read them (at both widths); the other pages are opened here. On the
-    first page of each kind (home, chapter, glossary) in each language, search is used too: its
-    worker fetches that language's index and lunr's languages and builds the index, which is the
-    same for every page of the language."""
+    watched while the survey read them (at both widths), the home pages while other_pages read
+    them. On the first page of each kind (home, chapter, glossary) in each language, search was
+    used too: its worker fetches that language's index and lunr's languages and builds the index,
+    which is the same for every page of the language."""
     every = page_paths(site)
     paths = [p for p in every if page_kind(p) != "notebook"]
     assert len(every) - len(paths) >= 2, "no notebook page: is test_notebooks reading any?"
-    surveyed = set(survey["offline"]["paths"])
-    problems = list(survey["offline"]["problems"])
-    page = tabs[1280]
-    watch = PageWatch(page, site_url)
-    searched: dict[tuple[str, str], str] = {}
-    tried: set = set()
-    for path in paths:
-        kind = (language_of(path), page_kind(path))
-        if path in surveyed and kind in tried:
-            continue
-        watch.goto(path)
-        if kind not in tried and page.locator("input.md-search__input").count():
-            page.locator("input.md-search__input").focus()  # the index loads when search is used
-            wait_for_search(page)  # the worker has fetched the index and lunr's languages
-            searched[kind] = path
-        tried.add(kind)
-    problems += watch.stop()
-    assert len(paths) >= 4 and surveyed < set(paths), sorted(surveyed - set(paths))
-    assert {kind for _, kind in searched} >= {"home", "chapter"}, searched
+    read = survey["offline"]["paths"] + other_pages["paths"]
+    assert sorted(read) == sorted(paths), sorted(set(paths) ^ set(read))
+    assert other_pages["paths"], "every page was surveyed: nothing read the home pages"
+    searched = {**survey["offline"]["searched"], **other_pages["searched"]}
+    assert {kind for _, kind in searched} >= {"home", "chapter", "glossary/"}, searched
     assert {lang for lang, _ in searched} == set(LANGUAGES), searched
+    problems = survey["offline"]["problems"] + other_pages["problems"]
     assert not problems, "\n".join(dict.fromkeys(problems))
 
 
