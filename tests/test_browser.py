@@ -5,7 +5,9 @@ errors: test_reading.py, which reads the chapters anyway).
 Tests that read the built HTML need no browser. The others drive the system Chromium through
 Playwright (fixtures `site_url` and `chromium` in conftest.py); without Chromium they are skipped,
 except under CI=true. `test_screenshots` writes light and dark screenshots of the chapters with
-equations to $SHOTS_DIR (default /tmp/shots) for a person to look at.
+equations to $SHOTS_DIR (default /tmp/shots) for a person to look at: it checks nothing the
+default run does not (output blocks in both schemes: test_typesetting.py), so it runs with the
+audits (`pytest -m audit`, run by .ci/run).
 """
 
 from __future__ import annotations
@@ -247,6 +249,7 @@ def test_korean_text_is_drawn_with_a_korean_font(site_url, tabs):
     )
 
 
+@pytest.mark.audit
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_screenshots(site, site_url, tabs, scheme):
     """Saves screenshots of the chapters with equations for a person to look at."""

@@ -202,6 +202,7 @@ def test_output_blocks_look_like_output_and_wrap_clear_of_the_copy_button(site_u
     use_color_scheme(page, scheme, site_url)  # put back to light after the test (conftest)
     for lang, path, label in (("ko", "step01/", "실행 결과"), ("en", "en/step01/", "Output")):
         open_page(page, site_url + path)
+        assert page.evaluate("document.body.dataset.mdColorScheme") == ("slate" if scheme == "dark" else "default")
         info = page.evaluate("""() => {
           const out = [...document.querySelectorAll('article .highlight')]
             .find(h => h.querySelector('code').textContent.includes('TypeError'))
