@@ -33,7 +33,11 @@ What the i18n plugin and Material do on their own, and what this hook changes:
   search shortcut key, or a pointer over the box, or a page opened from search results, whose
   highlighting needs the index's settings), not with every page: it is the largest file a
   page would load (over 60 KiB gzipped in Korean). Material requests it with XMLHttpRequest as
-  soon as a page opens; `LAZY_INDEX`, inlined in the head, holds that one request back until then.
+  soon as a page opens; `LAZY_INDEX` (hooks/search_head.js, inlined in the head) holds that one
+  request back until then.
+  The search worker (lunr, 40 KB of script run in a thread of its own) starts then too: Material
+  starts it as every page opens, which cost about 25 ms of CPU per page for a reader who never
+  searches. Until then Material talks to a stand-in, which keeps its messages for the worker.
 * Not search, but in the same script: Material gives every code block's copy button a `<nav>`,
   dozens of unnamed navigation landmarks per page (axe: landmark-unique); they get `role=none`.
 * Page-level result links. Material lists a page's matching sections under the page and links the
@@ -153,49 +157,8 @@ def exclude_from_search(html: str) -> str:
 
 
 # Inlined at the top of <head> of every page with a search box; see the module docstring.
-LAZY_INDEX = """<script>(() => {
-  const X = XMLHttpRequest.prototype, open = X.open, send = X.send
-  let go, wanted = new Promise(resolve => go = resolve)
-  const want = () => go()
-  X.open = function (method, url) {
-    this.dzIndex = /\\/search\\/search_index\\.json$/.test(new URL(url, location.href).pathname)
-    return open.apply(this, arguments)
-  }
-  X.send = function () {
-    if (!this.dzIndex) return send.apply(this, arguments)
-    wanted.then(() => send.apply(this, arguments))
-  }
-  const on = (type, test) => addEventListener(type, e => test(e) && want(), true)
-  const inSearch = e => e.target instanceof Element && !!e.target.closest(".md-search, [for=__search]")
-  on("focusin", inSearch)
-  on("pointerover", inSearch)
-  on("change", e => e.target.id === "__search" && e.target.checked)
-  on("keydown", e => ["/", "s", "f", "S", "F"].includes(e.key) && !e.target.closest?.("input, textarea, [contenteditable]"))
-  const params = new URLSearchParams(location.search)
-  if (params.has("q") || params.has("h")) want()  // opened from a search: results, or highlighting
-  const fill = () => {
-    for (const item of document.querySelectorAll(".md-search-result__item")) {
-      const [page, ...sections] = item.querySelectorAll("a.md-search-result__link")
-      const url = page && new URL(page.href)
-      if (!url || !url.searchParams.has("h") || url.searchParams.get("h")) continue
-      const terms = new Set(sections.flatMap(a => (new URL(a.href).searchParams.get("h") || "").split(" ")))
-      terms.delete("")
-      if (!terms.size) continue
-      url.searchParams.set("h", [...terms].join(" "))
-      page.href = url.href
-    }
-  }
-  addEventListener("DOMContentLoaded", () => {
-    const list = document.querySelector(".md-search-result__list")
-    if (list) new MutationObserver(fill).observe(list, {childList: true, subtree: true})
-    const plain = () => {
-      for (const nav of document.querySelectorAll("nav.md-code__nav:not([role])"))
-        nav.setAttribute("role", "none")
-    }
-    plain()
-    new MutationObserver(plain).observe(document.body, {childList: true, subtree: true})
-  })
-})()</script>"""
+_HEAD_SCRIPT = Path(__file__).with_name("search_head.js").read_text("utf8")
+LAZY_INDEX = "<script>" + re.sub(r"^/\*.*?\*/\s*", "", _HEAD_SCRIPT, flags=re.S).strip() + "</script>"
 _HEAD = re.compile(r"(<head>)")
 _DIALOG = re.compile(r'<div class="md-search" data-md-component="search" role="dialog"(?![^>]*aria-label)')
 _PLACEHOLDER = re.compile(r'<input[^>]*class="md-search__input"[^>]*placeholder="([^"]*)"|'

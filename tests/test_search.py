@@ -237,24 +237,36 @@ WATCH_INDEX_REQUEST = """(() => {
 })()"""
 
 
-def test_the_search_index_is_fetched_only_when_search_is_used(site, site_url, tabs):
+def test_the_search_index_and_worker_are_loaded_only_when_search_is_used(site, site_url, tabs):
+    """The index (the largest file a page could load) is fetched, and Material's search worker
+    (lunr, in a thread of its own) started, when the reader turns to search, not as a page opens
+    (hooks/search.py, LAZY_INDEX)."""
     chapter = first_chapter(site, "step04", "step05", "step01")
     page = tabs[1280]
     fetched: list[str] = []
+    workers: list[str] = []
     note = lambda r: "search_index" in r.url and fetched.append(r.url)  # noqa: E731
+    started = lambda w: workers.append(w.url)  # noqa: E731
     page.on("request", note)
-    # the watch runs before the page's scripts, on this test's pages only (removed on leaving)
-    with page.add_init_script(WATCH_INDEX_REQUEST):
-        for lang in LANGUAGES:
-            fetched.clear()
-            page.goto(site_url + chapter_path(lang, chapter).lstrip("/"))
-            # Material asks for the index as the page opens: once it has, and a task later, the
-            # request would be out if nothing held it back (sent from the page, seen by the browser)
-            page.wait_for_function("window.dzIndexRequest.opened", timeout=10_000, polling=20)
-            sent = page.evaluate("new Promise(done => setTimeout(() => done(window.dzIndexRequest.sent), 0))")
-            page.evaluate(SETTLE)
-            assert not sent and not fetched, f"{lang}: the index was fetched before search was used: {fetched}"
-            page.locator("input.md-search__input").focus()
-            wait_for_search(page)
-            assert fetched == [urljoin(site_url, lang_root(lang).lstrip("/") + "search/search_index.json")], fetched
-    page.remove_listener("request", note)
+    page.on("worker", started)
+    try:
+        # the watch runs before the page's scripts, on this test's pages only (removed on leaving)
+        with page.add_init_script(WATCH_INDEX_REQUEST):
+            for lang in LANGUAGES:
+                fetched.clear()
+                workers.clear()
+                page.goto(site_url + chapter_path(lang, chapter).lstrip("/"))
+                # Material asks for the index as the page opens: once it has, and a task later, the
+                # request would be out if nothing held it back (sent from the page, seen by the browser)
+                page.wait_for_function("window.dzIndexRequest.opened", timeout=10_000, polling=20)
+                sent = page.evaluate("new Promise(done => setTimeout(() => done(window.dzIndexRequest.sent), 0))")
+                page.evaluate(SETTLE)
+                assert not sent and not fetched, f"{lang}: the index was fetched before search was used: {fetched}"
+                assert not workers, f"{lang}: a worker started before search was used: {workers}"
+                page.locator("input.md-search__input").focus()
+                wait_for_search(page)  # the worker has answered: it runs
+                assert fetched == [urljoin(site_url, lang_root(lang).lstrip("/") + "search/search_index.json")], fetched
+                assert len(workers) == 1 and re.search(r"/assets/javascripts/workers/search\.\w+\.min\.js$", workers[0]), workers
+    finally:
+        page.remove_listener("request", note)
+        page.remove_listener("worker", started)
