@@ -16,7 +16,8 @@
     wanted.then(() => send.apply(this, arguments))
   }
   const Worker = window.Worker
-  if (Worker) window.Worker = class extends EventTarget {
+  const ownTarget = (() => { try { return !!new EventTarget() } catch (e) { return false } })()
+  if (Worker && ownTarget) window.Worker = class extends EventTarget {
     constructor(url, options) {
       if (!/\/workers\/search\.[^/]*\.js$/.test(new URL(url, location.href).pathname)) return new Worker(url, options)
       super()
