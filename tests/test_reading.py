@@ -407,8 +407,8 @@ def page_kind(path: str) -> str:
 
 
 def use_search(page) -> None:
-    """Turn to search, as a reader does by going to the box: its worker fetches the index of the
-    page's language and lunr's languages, and builds the index."""
+    """Turn to search, as a reader does by going to the box: the search worker starts, fetches
+    the index of the page's language and lunr's languages, and builds the index."""
     page.locator("input.md-search__input").focus()  # the index loads when search is used
     wait_for_search(page)
 
