@@ -276,7 +276,8 @@ class PageWatch:
     of a page load's CPU.
 
     Open pages with `goto`: a request cut off (net::ERR_ABORTED) because the tab goes on to the
-    next page is not the page's fault (the favicon is asked for as a page finishes loading). `stop()` waits for the last page's requests and detaches.
+    next page is not the page's fault (the favicon is asked for as a page finishes loading).
+    `stop()` waits for the last page's requests and detaches.
     """
 
     def __init__(self, page, site_url: str):
