@@ -473,6 +473,14 @@ def wait_for_search(page, timeout: float = 10_000) -> str:
     return placeholder
 
 
+def use_search(page, timeout: float = 10_000) -> None:
+    """Turn to search, as a reader does by going to the box: the search worker starts, fetches
+    the index of the page's language and lunr's languages, and builds the index (returns once the
+    worker has answered)."""
+    page.locator("input.md-search__input").focus()
+    wait_for_search(page, timeout)
+
+
 def search(page, query: str, timeout: float = 10_000) -> list[dict]:
     """Type `query` into Material's search box; the results, best first: path, title, text.
 

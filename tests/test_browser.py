@@ -22,7 +22,7 @@ import pytest
 
 from tests.browser import (
     HANGUL, LANGUAGES, counterpart, language_of, links_and_ids, page_paths, parse_file, parse_html, path_of,
-    resolve, search, use_color_scheme, wait_for_search,
+    resolve, search, use_color_scheme, use_search,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -309,8 +309,7 @@ def test_the_book_works_under_its_hosted_sub_path(built_site, tabs, tmp_path_fac
         try:
             for path in ("", "step05/", "notebooks/step06/", "en/", "en/step05/"):
                 page.goto(base + path)
-                page.locator("input.md-search__input").focus()
-                wait_for_search(page)
+                use_search(page)
             results = search(page, "chain rule")
             assert results and results[0]["path"] == f"/{sub}/en/step05/", results[:3]
             page.click("a.md-search-result__link >> nth=0")

@@ -851,7 +851,7 @@ def notebook_pages(site, site_url, tabs) -> dict:
     was (tests/browser.py PageWatch): {"paths": [...], "boxes": {path: CELL_BOXES}, "searched":
     [...], "problems": [...]}. On the first notebook page of each language, search is used too:
     its worker fetches the index and lunr's languages from a page two folders deep."""
-    from tests.browser import PageWatch, language_of, page_paths, wait_for_search
+    from tests.browser import PageWatch, language_of, page_paths, use_search
 
     paths = [p for p in page_paths(site) if re.fullmatch(r"(en/)?notebooks/step\d\d/", p)]
     page = tabs[390]
@@ -862,8 +862,7 @@ def notebook_pages(site, site_url, tabs) -> dict:
             watch.goto(path)
             found["boxes"][path] = page.evaluate(CELL_BOXES)
             if language_of(path) not in {language_of(p) for p in found["searched"]}:
-                page.locator("input.md-search__input").focus()  # the index loads when search is used
-                wait_for_search(page)
+                use_search(page)  # the index loads when search is used
                 found["searched"].append(path)
     finally:
         found["problems"] = watch.stop()

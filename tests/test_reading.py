@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import (
-    DRAW_EVERY_BLOCK, HANGUL, LANGUAGES, PageWatch, counterpart, language_of, page_paths, wait_for_search,
+    DRAW_EVERY_BLOCK, HANGUL, LANGUAGES, PageWatch, counterpart, language_of, page_paths, use_search,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +38,11 @@ def chapters(site) -> list[str]:
 
 def open_page(page, url: str) -> None:
     page.goto(url)
+    settle(page)
+
+
+def settle(page) -> None:
+    """Until the page opened in `page` has loaded, its fonts are in and book.js has checked it."""
     page.wait_for_load_state("load")
     page.evaluate("document.fonts.ready.then(() => true)")
     wait_checked(page)
@@ -406,13 +411,6 @@ def page_kind(path: str) -> str:
     return bare
 
 
-def use_search(page) -> None:
-    """Turn to search, as a reader does by going to the box: the search worker starts, fetches
-    the index of the page's language and lunr's languages, and builds the index."""
-    page.locator("input.md-search__input").focus()  # the index loads when search is used
-    wait_for_search(page)
-
-
 @pytest.fixture(scope="module")
 def other_pages(site, site_url, chapters, survey, tabs):
     """The pages neither the survey nor test_notebooks.py reads (the home pages), each opened once
@@ -427,9 +425,7 @@ def other_pages(site, site_url, chapters, survey, tabs):
     try:
         for path in paths:
             watch.goto(path)
-            page.wait_for_load_state("load")
-            page.evaluate("document.fonts.ready.then(() => true)")
-            wait_checked(page)
+            settle(page)
             found["interface"] += _interface_problems(page, path)
             kind = (language_of(path), page_kind(path))
             if kind not in {**survey["offline"]["searched"], **found["searched"]} \

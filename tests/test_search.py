@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
-from tests.browser import LANGUAGES, HANGUL, counterpart, language_of, search, wait_for_search
+from tests.browser import LANGUAGES, HANGUL, counterpart, language_of, search, use_search
 from tests.test_browser import (  # noqa: F401  (site and pages are fixtures)
     ROOT, SETTLE, built_page, chapter_path, first_chapter, lang_root, pages, site,
 )
@@ -263,8 +263,7 @@ def test_the_search_index_and_worker_are_loaded_only_when_search_is_used(site, s
                 page.evaluate(SETTLE)
                 assert not sent and not fetched, f"{lang}: the index was fetched before search was used: {fetched}"
                 assert not workers, f"{lang}: a worker started before search was used: {workers}"
-                page.locator("input.md-search__input").focus()
-                wait_for_search(page)  # the worker has answered: it runs
+                use_search(page)  # returns once the worker has answered: it runs
                 assert fetched == [urljoin(site_url, lang_root(lang).lstrip("/") + "search/search_index.json")], fetched
                 assert len(workers) == 1 and re.search(r"/assets/javascripts/workers/search\.\w+\.min\.js$", workers[0]), workers
     finally:
