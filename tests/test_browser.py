@@ -293,6 +293,77 @@ def test_a_reused_tab_changes_scheme_and_is_put_back(site_url, tabs):
     assert scheme() == "default"
 
 
+# Run before the page's own scripts: every change to the page's colours (a palette attribute of
+# the body, a <meta> added or its content changed), noted with whether the chapter was parsed yet.
+WATCH_COLOURS = """
+window.dzColours = []
+new MutationObserver(records => {
+  const parsed = !!document.querySelector("article")
+  for (const r of records) {
+    if (r.type === "childList") {
+      for (const node of r.addedNodes)
+        if (node.localName === "meta") window.dzColours.push({ what: "meta " + node.name, parsed })
+    } else if (r.target === document.body || r.target.localName === "meta") {
+      const name = r.target.name ? ` ${r.target.name}` : ""
+      window.dzColours.push({ what: `${r.target.localName}${name} ${r.attributeName}`, parsed })
+    }
+  }
+}).observe(document, { subtree: true, childList: true, attributes: true,
+  attributeFilter: ["data-md-color-media", "data-md-color-scheme", "data-md-color-primary",
+                    "data-md-color-accent", "data-md-color-switching", "content"] })
+"""
+PALETTE = """() => {
+  const header = getComputedStyle(document.querySelector("[data-md-component=header]"))
+  const hex = header.backgroundColor.match(/\\d+/g).slice(0, 3).map(v => (+v).toString(16).padStart(2, "0"))
+  return {
+    scheme: document.body.dataset.mdColorScheme,
+    switching: document.body.hasAttribute("data-md-color-switching"),
+    toggles: [...document.querySelectorAll(".md-header__option label")].filter(l => !l.hidden).map(l => l.htmlFor),
+    colorScheme: document.querySelector("meta[name=color-scheme]")?.content,
+    themeColor: document.querySelector("meta[name=theme-color]")?.content, header: "#" + hex.join(""),
+    focused: document.activeElement.id, changes: window.dzColours,
+  }
+}"""
+
+
+def test_the_light_dark_toggle_is_set_before_the_chapter_switches_and_is_remembered(site, site_url, tabs):
+    """overrides/palette.js sets the palette while the header is all the page has parsed (Material's
+    component did it once the page was in, restyling it four times), and works as Material's did:
+    one toggle shown, a click or Enter switches, the next page remembers, and the browser's own
+    colours (the color-scheme and theme-color metas) follow the page's."""
+    chapter = first_chapter(site, "step04", "step01")
+    page = tabs[390]
+    use_color_scheme(page, "light", site_url)  # nothing remembered; forgotten again after the test
+    seen = {}
+    with page.add_init_script(WATCH_COLOURS):
+        page.goto(site_url + chapter_path(LANGUAGES[0], chapter).lstrip("/"))
+        seen["opened"] = page.evaluate(PALETTE)
+        page.locator(".md-header__option label:not([hidden])").click()
+        page.wait_for_function("!document.body.hasAttribute('data-md-color-switching')", polling=20)
+        seen["clicked"] = page.evaluate(PALETTE)
+        page.goto(site_url + chapter_path(LANGUAGES[1], chapter).lstrip("/"))
+        seen["next page"] = page.evaluate(PALETTE)
+        page.focus("#__palette_1")  # the palette shown; its toggle switches to the next one
+        page.keyboard.press("Enter")
+        page.wait_for_function("!document.body.hasAttribute('data-md-color-switching')", polling=20)
+        seen["enter"] = page.evaluate(PALETTE)
+    expected = {  # scheme, the one toggle shown (it switches to the other palette), color-scheme
+        "opened": ("default", ["__palette_1"], "light"),
+        "clicked": ("slate", ["__palette_0"], "dark"),
+        "next page": ("slate", ["__palette_0"], "dark"),
+        "enter": ("default", ["__palette_1"], "light"),
+    }
+    for when, got in seen.items():
+        assert (got["scheme"], got["toggles"], got["colorScheme"]) == expected[when], (when, got)
+        assert got["themeColor"] == got["header"] and not got["switching"], (when, got)
+    assert seen["enter"]["focused"] == "__palette_0", seen["enter"]
+    for when in ("opened", "next page"):
+        changes = seen[when]["changes"]
+        assert changes, f"{when}: the palette was not set"
+        late = [c["what"] for c in changes if c["parsed"] or "switching" in c["what"]]
+        assert not late, f"{when}: colours changed after the chapter was parsed, or switched: {late}"
+
+
 def test_the_book_works_under_its_hosted_sub_path(built_site, tabs, tmp_path_factory):
     """GitHub Pages serves the book under /<repository>/ (site_url): pages, assets, search, links."""
     from tests.browser import serve

@@ -203,6 +203,11 @@ def test_output_blocks_look_like_output_and_wrap_clear_of_the_copy_button(site_u
     for lang, path, label in (("ko", "step01/", "실행 결과"), ("en", "en/step01/", "Output")):
         open_page(page, site_url + path)
         assert page.evaluate("document.body.dataset.mdColorScheme") == ("slate" if scheme == "dark" else "default")
+        # Material gives a listing its copy button as it comes on screen (content.lazy): bring
+        # the output block there, as a reader scrolling to it does
+        output = page.locator("article .highlight.output", has_text="TypeError").first
+        output.scroll_into_view_if_needed()
+        output.locator("nav.md-code__nav").wait_for(state="attached")
         info = page.evaluate("""() => {
           const out = [...document.querySelectorAll('article .highlight')]
             .find(h => h.querySelector('code').textContent.includes('TypeError'))
