@@ -52,6 +52,41 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
+# --- waiting for a page ------------------------------------------------------------------------
+
+
+# Two frames later: what a change set off (a resize, a scroll, a style added) has reached the page's
+# scripts.
+SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+# Every block drawn (DRAW_EVERY_BLOCK), and book.js told to check them all, as it would have as a
+# reader scrolled through; wait_checked then waits for the checks.
+EVERYTHING_LAID_OUT = f"""() => {{
+  const style = document.createElement('style')
+  style.textContent = '{DRAW_EVERY_BLOCK}'
+  document.head.append(style)
+  dispatchEvent(new Event('resize'))  // book.js checks every box again
+}}"""
+
+
+# Resolves when the root carries data-dz-checked: at once, or when book.js sets it (watched, not
+# polled: polling every frame keeps the browser drawing frames while it waits).
+CHECKED = """() => new Promise((done, fail) => {
+  const root = document.documentElement, has = () => root.hasAttribute('data-dz-checked')
+  if (has()) return done(true)
+  const seen = new MutationObserver(() => has() && (seen.disconnect(), clearTimeout(late), done(true)))
+  seen.observe(root, { attributes: true, attributeFilter: ['data-dz-checked'] })
+  const late = setTimeout(() => (seen.disconnect(), fail(new Error('book.js never marked the page checked'))), 10000)
+})"""
+
+
+def wait_checked(page) -> None:
+    """Until book.js has checked every box (it does so in idle slices after load, a resize or a
+    <details> opening, and then marks the root with data-dz-checked)."""
+    page.evaluate(SETTLE)  # a resize or toggle has reached book.js, which cleared the mark
+    page.evaluate(CHECKED)
+
+
 # --- the built site -----------------------------------------------------------------------------
 
 

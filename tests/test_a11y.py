@@ -39,7 +39,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, DRAW_EVERY_BLOCK, page_paths, serve, skip_or_fail
+from tests.browser import (
+    CHROMIUM, CHROMIUM_ARGS, DRAW_EVERY_BLOCK, EVERYTHING_LAID_OUT, page_paths, serve, skip_or_fail, wait_checked,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / "lighthouse" / "cli" / "index.js"
@@ -167,10 +169,13 @@ def test_axe_finds_no_violation_on_any_page(site, hosted_url, chromium, scheme):
             expected = "slate" if scheme == "dark" else "default"
             assert page.evaluate("document.body.dataset.mdColorScheme") == expected, path
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-            # every block drawn, as a reader who has scrolled through sees it: book.css lets the
-            # browser skip blocks far from the screen, and axe would read colours behind a
-            # skipped block's text from whatever its placeholder box overlaps
-            page.add_style_tag(content=DRAW_EVERY_BLOCK)
+            # every block drawn and checked, as a reader who has scrolled through has it: book.css
+            # lets the browser skip blocks far from the screen (axe would read colours behind a
+            # skipped block's text from whatever its placeholder box overlaps), and book.js makes
+            # a box that scrolls sideways focusable when it is drawn, as does Material for a
+            # listing when it comes on screen (content.lazy)
+            page.evaluate(EVERYTHING_LAID_OUT)
+            wait_checked(page)
             for violation in axe.run(page).response["violations"]:
                 nodes = violation["nodes"]
                 first = nodes[0].get("failureSummary", "").replace("\n", " ")[:240]

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.browser import (
-    HANGUL, LANGUAGES, counterpart, language_of, links_and_ids, page_paths, parse_file, parse_html, path_of,
-    resolve, search, use_color_scheme, use_search,
+    HANGUL, LANGUAGES, SETTLE, counterpart, language_of, links_and_ids, page_paths, parse_file, parse_html,
+    path_of, resolve, search, use_color_scheme, use_search,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,9 +186,6 @@ def test_admonition_titles_are_in_the_page_language(pages):
 
 
 # --- in the browser -----------------------------------------------------------------------------
-
-
-SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def test_copy_button_copies_only_the_code(site, site_url, tabs):

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser import (
-    DRAW_EVERY_BLOCK, HANGUL, LANGUAGES, PageWatch, counterpart, language_of, page_paths, use_search,
+    EVERYTHING_LAID_OUT, HANGUL, LANGUAGES, PageWatch, counterpart, language_of, page_paths,
+    use_search, wait_checked,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,35 +47,6 @@ def settle(page) -> None:
     page.wait_for_load_state("load")
     page.evaluate("document.fonts.ready.then(() => true)")
     wait_checked(page)
-
-
-SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
-
-
-EVERYTHING_LAID_OUT = f"""() => {{
-  const style = document.createElement('style')
-  style.textContent = '{DRAW_EVERY_BLOCK}'
-  document.head.append(style)
-  dispatchEvent(new Event('resize'))  // book.js checks every box again
-}}"""
-
-
-# Resolves when the root carries data-dz-checked: at once, or when book.js sets it (watched, not
-# polled: polling every frame keeps the browser drawing frames while it waits).
-CHECKED = """() => new Promise((done, fail) => {
-  const root = document.documentElement, has = () => root.hasAttribute('data-dz-checked')
-  if (has()) return done(true)
-  const seen = new MutationObserver(() => has() && (seen.disconnect(), clearTimeout(late), done(true)))
-  seen.observe(root, { attributes: true, attributeFilter: ['data-dz-checked'] })
-  const late = setTimeout(() => (seen.disconnect(), fail(new Error('book.js never marked the page checked'))), 10000)
-})"""
-
-
-def wait_checked(page) -> None:
-    """Until book.js has checked every box (it does so in idle slices after load, a resize or a
-    <details> opening, and then marks the root with data-dz-checked)."""
-    page.evaluate(SETTLE)  # a resize or toggle has reached book.js, which cleared the mark
-    page.evaluate(CHECKED)
 
 
 def _interface_problems(page, path: str) -> list[str]:

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import LANGUAGES, parse_file, use_color_scheme
-from tests.test_reading import ROOT, SETTLE, open_page, site, wait_checked  # noqa: F401  (site: a fixture)
+from tests.browser import LANGUAGES, SETTLE, parse_file, use_color_scheme, wait_checked
+from tests.test_reading import ROOT, open_page, site  # noqa: F401  (site: a fixture)
 
 
 def test_wide_equations_scroll_with_a_cue_on_a_phone(site_url, tabs):
