@@ -59,7 +59,7 @@ def skip_or_fail(reason: str):
 # scripts.
 SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
-# Every block drawn (DRAW_EVERY_BLOCK), and book.js told to check them all, as it would have as a
+# Every block drawn (DRAW_EVERY_BLOCK), and book.js told to check them all, as it would have while a
 # reader scrolled through; wait_checked then waits for the checks.
 EVERYTHING_LAID_OUT = f"""() => {{
   const style = document.createElement('style')
