@@ -17,7 +17,8 @@
   const meta = name => document.head.querySelector(`meta[name="${name}"]`) ||
     document.head.appendChild(Object.assign(document.createElement("meta"), { name }))
   const remembered = () => {
-    const saved = __md_get("__palette")
+    let saved = null
+    try { saved = __md_get("__palette") } catch { /* storage blocked: as on a first visit */ }
     const index = saved && Number.isInteger(saved.index) ? saved.index
       : inputs.findIndex(input => matchMedia(input.getAttribute("data-md-color-media")).matches)
     return Math.max(0, Math.min(index, inputs.length - 1))
@@ -34,7 +35,7 @@
       const label = input.nextElementSibling
       if (label instanceof HTMLLabelElement) label.hidden = i !== index
     })
-    __md_set("__palette", { index, color })
+    try { __md_set("__palette", { index, color }) } catch { /* storage blocked: not remembered */ }
     const style = getComputedStyle(header) // the browser's own colours follow the page's
     const scheme = meta("color-scheme") // set again, even to the same value, it restyles the page
     if (scheme.content !== style.colorScheme) scheme.content = style.colorScheme
@@ -42,6 +43,7 @@
       .map(value => Math.round(+value).toString(16).padStart(2, "0")).join("")
     if (switching) setTimeout(() => body.removeAttribute("data-md-color-switching"))
   }
+  show(remembered(), false)
   inputs.forEach((input, i) => input.addEventListener("change", () => show(i, true)))
   form.addEventListener("keydown", event => { // Enter on the focused toggle switches too
     if (event.key !== "Enter") return
@@ -50,5 +52,4 @@
     next.focus()
   })
   matchMedia("(prefers-color-scheme: light)").addEventListener("change", () => show(remembered(), true))
-  show(remembered(), false)
 })()

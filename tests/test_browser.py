@@ -309,6 +309,8 @@ new MutationObserver(records => {
   attributeFilter: ["data-md-color-media", "data-md-color-scheme", "data-md-color-primary",
                     "data-md-color-accent", "data-md-color-switching", "content"] })
 """
+BLOCK_STORAGE = """Object.defineProperty(window, "localStorage", {
+  get() { throw new DOMException("The site's storage is blocked", "SecurityError") } })"""
 PALETTE = """() => {
   const header = getComputedStyle(document.querySelector("[data-md-component=header]"))
   const hex = header.backgroundColor.match(/\\d+/g).slice(0, 3).map(v => (+v).toString(16).padStart(2, "0"))
@@ -327,7 +329,8 @@ def test_the_light_dark_toggle_is_set_before_the_chapter_switches_and_is_remembe
     """overrides/palette.js sets the palette while the header is all the page has parsed (Material's
     component did it once the page was in, restyling it four times), and works as Material's did:
     one toggle shown, a click or Enter switches, the next page remembers, and the browser's own
-    colours (the color-scheme and theme-color metas) follow the page's."""
+    colours (the color-scheme and theme-color metas) follow the page's. Where the browser refuses
+    the site storage, the toggle still switches (nothing is remembered)."""
     chapter = first_chapter(site, "step04", "step01")
     page = tabs[390]
     use_color_scheme(page, "light", site_url)  # nothing remembered; forgotten again after the test
@@ -344,6 +347,14 @@ def test_the_light_dark_toggle_is_set_before_the_chapter_switches_and_is_remembe
         page.keyboard.press("Enter")
         page.wait_for_function("!document.body.hasAttribute('data-md-color-switching')", polling=20)
         seen["enter"] = page.evaluate(PALETTE)
+    with page.add_init_script(BLOCK_STORAGE):  # as a browser that refuses the site storage
+        page.goto(site_url + chapter_path(LANGUAGES[0], chapter).lstrip("/"))
+        blocked = [page.evaluate(PALETTE)]
+        page.locator(".md-header__option label:not([hidden])").click()
+        page.wait_for_function("!document.body.hasAttribute('data-md-color-switching')", polling=20)
+        blocked.append(page.evaluate(PALETTE))
+    assert [(b["scheme"], b["toggles"], b["colorScheme"]) for b in blocked] == [
+        ("default", ["__palette_1"], "light"), ("slate", ["__palette_0"], "dark")], f"storage blocked: {blocked}"
     expected = {  # scheme, the one toggle shown (it switches to the other palette), color-scheme
         "opened": ("default", ["__palette_1"], "light"),
         "clicked": ("slate", ["__palette_0"], "dark"),
