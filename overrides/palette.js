@@ -2,12 +2,12 @@
    another name, so that Material's bundle leaves it alone, and inlines this script right after
    the header, before the chapter is parsed. Material's component set the colours once the whole
    page was in, and restyled every element on screen four times doing it: 43 ms of step 4's
-   start-up on a 2-core Xeon, most of the task that runs Material's bundle. Here the colours are set while
-   the header is all there is to style. What the reader sees is Material's behaviour: the palette
-   shown is the one remembered (`__palette`, Material's key, which its inline script in the header
-   also applies), or on a first visit the one whose media query the device matches; a click,
-   Enter, Space or an arrow key switches. Not handled: Material's "automatic" palette, a media
-   query of "(prefers-color-scheme)" (mkdocs.yml names light and dark). */
+   start-up on a 2-core Xeon, most of the task that runs Material's bundle. Here the colours are
+   set while the header is all there is to style. What the reader sees is Material's behaviour:
+   the palette shown is the one remembered (`__palette`, Material's key, which its inline script
+   in the header also applies), or on a first visit the one whose media query the device
+   matches; a click, Enter, Space or an arrow key switches. Not handled: Material's "automatic"
+   palette, a media query of "(prefers-color-scheme)" (mkdocs.yml names light and dark). */
 (() => {
   const form = document.querySelector("form[data-dz-palette]")
   const header = document.querySelector("[data-md-component=header]")

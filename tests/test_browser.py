@@ -325,6 +325,12 @@ PALETTE = """() => {
 }"""
 
 
+def switched(page) -> None:
+    """Until the palette switch has ended (Material's stylesheet holds transitions while
+    data-md-color-switching is set)."""
+    page.wait_for_function("!document.body.hasAttribute('data-md-color-switching')", polling=20)
+
+
 def test_the_light_dark_toggle_is_set_before_the_chapter_switches_and_is_remembered(site, site_url, tabs):
     """overrides/palette.js sets the palette while the header is all the page has parsed (Material's
     component did it once the page was in, restyling it four times), and works as Material's did:
@@ -339,19 +345,19 @@ def test_the_light_dark_toggle_is_set_before_the_chapter_switches_and_is_remembe
         page.goto(site_url + chapter_path(LANGUAGES[0], chapter).lstrip("/"))
         seen["opened"] = page.evaluate(PALETTE)
         page.locator(".md-header__option label:not([hidden])").click()
-        page.wait_for_function("!document.body.hasAttribute('data-md-color-switching')", polling=20)
+        switched(page)
         seen["clicked"] = page.evaluate(PALETTE)
         page.goto(site_url + chapter_path(LANGUAGES[1], chapter).lstrip("/"))
         seen["next page"] = page.evaluate(PALETTE)
         page.focus("#__palette_1")  # the palette shown; its toggle switches to the next one
         page.keyboard.press("Enter")
-        page.wait_for_function("!document.body.hasAttribute('data-md-color-switching')", polling=20)
+        switched(page)
         seen["enter"] = page.evaluate(PALETTE)
     with page.add_init_script(BLOCK_STORAGE):  # as a browser that refuses the site storage
         page.goto(site_url + chapter_path(LANGUAGES[0], chapter).lstrip("/"))
         blocked = [page.evaluate(PALETTE)]
         page.locator(".md-header__option label:not([hidden])").click()
-        page.wait_for_function("!document.body.hasAttribute('data-md-color-switching')", polling=20)
+        switched(page)
         blocked.append(page.evaluate(PALETTE))
     assert [(b["scheme"], b["toggles"], b["colorScheme"]) for b in blocked] == [
         ("default", ["__palette_1"], "light"), ("slate", ["__palette_0"], "dark")], f"storage blocked: {blocked}"
